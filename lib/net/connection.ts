@@ -1,0 +1,104 @@
+/**
+ * A client's lasting link to one server address: it connects on first use, and after the
+ * connection is lost (the server restarted, say) the next call connects again by itself.
+ *
+ * Calls in flight when a connection drops fail with `Unavailable` naming the server; they are
+ * not replayed, because a request such as an append must not run twice. `onConnect` runs on
+ * every new connection before any call uses it — the place to re-establish per-connection
+ * state (the List re-registers its layout there).
+ *
+ * @example
+ * ```ts
+ * import { Connection } from "./connection.ts";
+ * const server = new Connection("127.0.0.1:4444", { requestTimeoutMs: 2000 });
+ * console.log(await server.request("ping", [])); // "pong"
+ * server.close();
+ * ```
+ * @module
+ */
+import { Unavailable } from "../wire/errors.ts";
+import type { Welcome } from "../wire/messages.ts";
+import { type ConnectOptions, connectWithWelcome } from "./connect.ts";
+import type { RequestOptions, Session, StreamOptions } from "./session.ts";
+import type { StreamReader } from "./stream_reader.ts";
+
+/** Options for a {@link Connection}. */
+export interface ConnectionOptions extends ConnectOptions {
+  /** Runs on each new session before it is used; a failure fails the connect. */
+  onConnect?: (session: Session, welcome: Welcome) => Promise<void>;
+}
+
+/** See the module docs. */
+export class Connection {
+  /** The server, as given. */
+  readonly address: string;
+  readonly #options: ConnectionOptions;
+  #session: Session | undefined;
+  #welcome: Welcome | undefined;
+  #connecting: Promise<Session> | undefined;
+  #closed = false;
+
+  /** A link to `address`; nothing is opened until the first call. */
+  constructor(address: string, options: ConnectionOptions = {}) {
+    this.address = address;
+    this.#options = options;
+  }
+
+  /** What the server said in its last WELCOME (after the first connect). */
+  get welcome(): Welcome | undefined {
+    return this.#welcome;
+  }
+
+  /** The open session, connecting (or reconnecting) first if needed. */
+  session(): Promise<Session> {
+    const current = this.#session;
+    if (current?.isOpen) return Promise.resolve(current);
+    if (this.#closed) {
+      return Promise.reject(new Unavailable(`the connection to ${this.address} was closed`));
+    }
+    this.#connecting ??= this.#connect().finally(() => this.#connecting = undefined);
+    return this.#connecting;
+  }
+
+  /** `Session.request` on the open session. */
+  request(op: string, args: unknown[], options?: RequestOptions): Promise<unknown> {
+    const current = this.#session;
+    if (current?.isOpen) return current.request(op, args, options);
+    return this.session().then((session) => session.request(op, args, options));
+  }
+
+  /** `Session.stream` on the open session. */
+  async stream(op: string, args: unknown[], options?: StreamOptions): Promise<StreamReader> {
+    return (await this.session()).stream(op, args, options);
+  }
+
+  /** Close the link for good; later calls fail with `Unavailable`. */
+  close(): void {
+    this.#closed = true;
+    this.#session?.close();
+    this.#session = undefined;
+  }
+
+  /** Resolves once the current connection (if any) has fully shut down. */
+  async idle(): Promise<void> {
+    await this.#connecting?.catch(() => {});
+    await this.#session?.closed;
+  }
+
+  async #connect(): Promise<Session> {
+    const { session, welcome } = await connectWithWelcome(this.address, this.#options);
+    try {
+      await this.#options.onConnect?.(session, welcome);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    if (this.#closed) {
+      session.close();
+      throw new Unavailable(`the connection to ${this.address} was closed`);
+    }
+    this.#session = session;
+    this.#welcome = welcome;
+    return session;
+  }
+}

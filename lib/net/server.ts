@@ -1,0 +1,197 @@
+/**
+ * A typenet listener: accepts TCP connections, runs the hello, and serves each connection's
+ * session with a role's handlers, within the {@link Limits}.
+ *
+ * Every server also answers two built-in requests: `ping` (answers `"pong"`) and
+ * `server.stats` (connections and counters, like Redis's INFO).
+ *
+ * @example
+ * ```ts
+ * import { defineHandlers } from "./handlers.ts";
+ * import { Server } from "./server.ts";
+ * const server = Server.listen({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   role: "echo-server",
+ *   handlers: defineHandlers({ requests: { echo: (args) => args[0] } }),
+ * });
+ * console.log(`listening on ${server.address}`);
+ * await server.close();
+ * ```
+ * @module
+ */
+import { formatAddress } from "../wire/address.ts";
+import { LimitExceeded } from "../wire/errors.ts";
+import { Kind } from "../wire/messages.ts";
+import { VERSION } from "../version.ts";
+import { FramedConn } from "./framed_conn.ts";
+import { defineHandlers, type Handlers, mergeHandlers } from "./handlers.ts";
+import { awaitHello } from "./handshake.ts";
+import { DEFAULT_LIMITS, HELLO_MAX_FRAME_BYTES, type Limits } from "./limits.ts";
+import { Session, type SessionStats } from "./session.ts";
+
+/** What to serve, where. */
+export interface ServeOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  hostname?: string;
+  /** Port; 0 picks a free one (default 0). */
+  port?: number;
+  /** What this server is, sent in the WELCOME (e.g. `"list-server"`). */
+  role: string;
+  /** The role's operations. */
+  handlers: Handlers;
+  /** Overrides of {@link DEFAULT_LIMITS}. */
+  limits?: Partial<Limits>;
+  /** Told of each connection-level problem (bad frames, failed hellos, handler bugs). */
+  onError?: (error: unknown, peer: string) => void;
+}
+
+/** Counters for `server.stats`. */
+export interface ServerStats extends SessionStats {
+  /** Connections open now. */
+  connections: number;
+  /** Connections accepted since start. */
+  accepted: number;
+  /** Connections refused (over the connection limit). */
+  refused: number;
+}
+
+/** See the module docs. */
+export class Server {
+  /** The address actually bound. */
+  readonly hostname: string;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** `host:port` as bound. */
+  readonly address: string;
+  /** Random per process; sent in every WELCOME. */
+  readonly serverId: string = crypto.randomUUID();
+  /** Live counters. */
+  readonly stats: ServerStats = {
+    connections: 0,
+    accepted: 0,
+    refused: 0,
+    requests: 0,
+    streams: 0,
+    items: 0,
+  };
+  readonly #listener: Deno.TcpListener;
+  readonly #options: ServeOptions;
+  readonly #limits: Limits;
+  readonly #handlers: Handlers;
+  readonly #open = new Set<FramedConn>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #started = Date.now();
+  readonly #acceptLoop: Promise<void>;
+  #closing = false;
+
+  private constructor(listener: Deno.TcpListener, options: ServeOptions) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const addr = listener.addr;
+    this.hostname = addr.hostname;
+    this.port = addr.port;
+    this.address = formatAddress(addr.hostname, addr.port);
+    this.#handlers = mergeHandlers(this.#builtins(), options.handlers);
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Bind and start serving. Throws `Deno.errors.AddrInUse` and the like as they are. */
+  static listen(options: ServeOptions): Server {
+    const listener = Deno.listen({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 0,
+    });
+    return new Server(listener, options);
+  }
+
+  /** Stop accepting, close every connection, and wait for their sessions to end. */
+  async close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#listener.close();
+      for (const framed of this.#open) framed.close();
+    }
+    await this.#acceptLoop;
+    await Promise.all(this.#tasks);
+  }
+
+  async #accept(): Promise<void> {
+    while (!this.#closing) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closing) return;
+        this.#options.onError?.(error, this.address);
+        continue;
+      }
+      const task = this.#serve(conn);
+      this.#tasks.add(task);
+      task.finally(() => this.#tasks.delete(task));
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    const framed = new FramedConn(conn, HELLO_MAX_FRAME_BYTES);
+    if (this.#open.size >= this.#limits.maxConnections) {
+      this.stats.refused++;
+      const error = new LimitExceeded(
+        `too many connections (limit ${this.#limits.maxConnections}); try again later`,
+      );
+      framed.send({ kind: Kind.Error, id: 0, code: error.code, message: error.message });
+      await framed.drained();
+      framed.close();
+      return;
+    }
+    this.#open.add(framed);
+    this.stats.accepted++;
+    this.stats.connections++;
+    try {
+      await awaitHello(framed, {
+        role: this.#options.role,
+        maxFrameBytes: this.#limits.maxFrameBytes,
+        serverId: this.serverId,
+        timeoutMs: this.#limits.handshakeTimeoutMs,
+      });
+    } catch (error) {
+      if (!this.#closing) this.#options.onError?.(error, framed.remote);
+      await framed.drained();
+      framed.close();
+      this.#forget(framed);
+      return;
+    }
+    const session = new Session(framed, {
+      initiator: false,
+      label: framed.remote,
+      handlers: this.#handlers,
+      maxInFlight: this.#limits.maxInFlight,
+      stats: this.stats,
+      onError: (error) => this.#options.onError?.(error, framed.remote),
+    });
+    if (this.#closing) session.close();
+    await session.closed;
+    this.#forget(framed);
+  }
+
+  #forget(framed: FramedConn): void {
+    this.#open.delete(framed);
+    this.stats.connections--;
+  }
+
+  #builtins(): Handlers {
+    return defineHandlers({
+      requests: {
+        "ping": () => "pong",
+        "server.stats": () => ({
+          role: this.#options.role,
+          version: VERSION,
+          serverId: this.serverId,
+          uptimeMs: Date.now() - this.#started,
+          ...this.stats,
+        }),
+      },
+    });
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * An RPC session over one connection, the same on both ends: either side may send requests,
+ * open streams and push messages, and either side may answer them.
+ *
+ * - Requests carry ids (odd from the side that connected, even from the side that accepted,
+ *   so the two never collide); any number may be in flight and answers may come in any order.
+ * - Streams are runs of ITEM frames under one id, ended by END or ERROR, paced by credit
+ *   (see {@link StreamReader}) and cancellable by the consumer (CANCEL) or the producer (ERROR).
+ * - PUSH messages arrive unasked and go to `onPush`.
+ *
+ * Bad input from the peer (a malformed frame, a frame over the limit, a stream item beyond its
+ * credit) gets an ERROR with id 0 and the connection is closed; a bad request (unknown
+ * operation, wrong arguments) only fails that request.
+ *
+ * @example
+ * ```ts
+ * import { connect } from "./connect.ts";
+ * const session = await connect("127.0.0.1:4444");
+ * console.log(await session.request("list.len", ["my-list"]));
+ * session.close();
+ * ```
+ * @module
+ */
+import {
+  errorFromWire,
+  errorToWire,
+  FrameTooLarge,
+  ProtocolError,
+  TimeoutError,
+  TypenetError,
+  Unavailable,
+  UnknownOperation,
+} from "../wire/errors.ts";
+import { Kind, MAX_REQUEST_ID, type Message } from "../wire/messages.ts";
+import type { FramedConn } from "./framed_conn.ts";
+import { type CallContext, type Handlers, NO_HANDLERS } from "./handlers.ts";
+import { WRITE_HIGH_WATER_BYTES } from "./limits.ts";
+import { StreamProducer, type StreamSink } from "./stream_producer.ts";
+import { creditViolation, type StreamControl, StreamReader } from "./stream_reader.ts";
+
+/** Counters a server keeps across its sessions. */
+export interface SessionStats {
+  /** Requests received and answered. */
+  requests: number;
+  /** Streams opened by peers. */
+  streams: number;
+  /** Stream items sent. */
+  items: number;
+}
+
+/** How a session behaves. */
+export interface SessionOptions {
+  /** True on the side that opened the connection (its request ids are odd). */
+  initiator: boolean;
+  /** The other side, as users know it (an address, say), for error messages. */
+  label: string;
+  /** Operations this side answers. */
+  handlers?: Handlers;
+  /** Default time an outgoing request waits for its answer; 0 waits forever. */
+  requestTimeoutMs?: number;
+  /** Incoming requests and streams running at once before reading pauses. */
+  maxInFlight?: number;
+  /** Receives PUSH messages. */
+  onPush?: (topic: string, payload: unknown) => void;
+  /** Told about failures nobody else hears of (a handler's unexpected error, say). */
+  onError?: (error: unknown) => void;
+  /** Counters to add to. */
+  stats?: SessionStats;
+}
+
+/** Per-call options for {@link Session.request}. */
+export interface RequestOptions {
+  /** Overrides the session's request timeout; 0 waits forever. */
+  timeoutMs?: number;
+}
+
+/** Per-stream options for {@link Session.stream}. */
+export interface StreamOptions {
+  /** Items the producer may send ahead of the loop (default 16). */
+  window?: number;
+  /** Longest wait for any one item; 0 waits forever (default: the request timeout). */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const DEFAULT_WINDOW = 16;
+
+/** See the module docs. */
+export class Session {
+  /** The other side, as given in the options. */
+  readonly label: string;
+  /** Resolves when the connection has closed, for whatever reason. */
+  readonly closed: Promise<void>;
+  readonly #framed: FramedConn;
+  readonly #handlers: Handlers;
+  readonly #options: SessionOptions;
+  readonly #abort = new AbortController();
+  readonly #pending = new Map<number, Pending>();
+  readonly #readers = new Map<number, StreamReader>();
+  readonly #producers = new Map<number, StreamProducer>();
+  readonly #context: CallContext;
+  readonly #control: StreamControl;
+  readonly #sink: StreamSink;
+  #nextId: number;
+  #inFlight = 0;
+  #resumeReading: (() => void) | undefined;
+  #closeError: TypenetError | undefined;
+
+  /** Start a session on a connection whose hello is done; it begins reading at once. */
+  constructor(framed: FramedConn, options: SessionOptions) {
+    this.#framed = framed;
+    this.#options = options;
+    this.label = options.label;
+    this.#handlers = options.handlers ?? NO_HANDLERS;
+    this.#nextId = options.initiator ? 1 : 2;
+    this.#context = { session: this, signal: this.#abort.signal };
+    this.#control = {
+      sendCredit: (id, n) => this.#send({ kind: Kind.Credit, id, n }),
+      sendCancel: (id) => this.#send({ kind: Kind.Cancel, id }),
+      forget: (id) => this.#readers.delete(id),
+    };
+    this.#sink = {
+      item: (id, item) => {
+        this.#framed.send({ kind: Kind.Item, id, item });
+        if (this.#options.stats) this.#options.stats.items++;
+      },
+      end: (id) => this.#send({ kind: Kind.End, id }),
+      error: (id, code, message) => this.#send({ kind: Kind.Error, id, code, message }),
+      writable: () =>
+        this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#framed.drained() : undefined,
+      done: (id, error) => {
+        this.#producers.delete(id);
+        this.#finishedOne();
+        if (error !== undefined && !(error instanceof TypenetError)) this.#options.onError?.(error);
+      },
+    };
+    this.closed = this.#readLoop();
+  }
+
+  /** Whether the connection is still open. */
+  get isOpen(): boolean {
+    return !this.#abort.signal.aborted;
+  }
+
+  /** Aborted when the session closes. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /**
+   * Call `op` with `args` and wait for its result. Rejects with the peer's typed error,
+   * `TimeoutError` after the timeout, or `Unavailable` if the connection is lost.
+   */
+  request(op: string, args: unknown[], options?: RequestOptions): Promise<unknown> {
+    if (!this.isOpen) return Promise.reject(this.#lostError());
+    const id = this.#allocateId();
+    try {
+      this.#framed.send({ kind: Kind.Request, id, op, args });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0;
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs > 0
+        ? setTimeout(() => {
+          this.#pending.delete(id);
+          reject(new TimeoutError(`${this.label} did not answer ${op} within ${timeoutMs} ms`));
+        }, timeoutMs)
+        : undefined;
+      this.#pending.set(id, { resolve, reject, timer });
+    });
+  }
+
+  /** Open a stream produced by the other side; iterate it with `for await`. */
+  stream(op: string, args: unknown[], options?: StreamOptions): StreamReader {
+    const window = Math.max(1, options?.window ?? DEFAULT_WINDOW);
+    const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0;
+    const id = this.#allocateId();
+    const reader = new StreamReader(id, this.#control, window, timeoutMs, () => this.label);
+    if (!this.isOpen) {
+      reader.finish(this.#lostError());
+      return reader;
+    }
+    try {
+      this.#framed.send({ kind: Kind.Stream, id, op, args, credit: window });
+    } catch (error) {
+      reader.finish(error as Error);
+      return reader;
+    }
+    this.#readers.set(id, reader);
+    return reader;
+  }
+
+  /** Send a message the other side did not ask for. */
+  push(topic: string, payload: unknown): void {
+    this.#send({ kind: Kind.Push, topic, payload });
+  }
+
+  /** Close the connection; everything waiting on it fails with `Unavailable`. */
+  close(): void {
+    this.#framed.close();
+    this.#wakeReader();
+  }
+
+  /** Close after the queued output is written (to deliver a final error, say). */
+  async closeAfterFlush(): Promise<void> {
+    await this.#framed.drained();
+    this.close();
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      while (true) {
+        if (this.#framed.backlog > WRITE_HIGH_WATER_BYTES) await this.#framed.drained();
+        if (this.#inFlight >= (this.#options.maxInFlight ?? Infinity)) {
+          await new Promise<void>((resume) => this.#resumeReading = resume);
+        }
+        const message = await this.#framed.read();
+        if (message === null) break;
+        this.#dispatch(message);
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError || error instanceof FrameTooLarge) {
+        this.#send({ kind: Kind.Error, id: 0, code: error.code, message: error.message });
+        this.#options.onError?.(error);
+        await this.#framed.drained();
+      } else if (!isDisconnect(error) && !this.#framed.isClosed) {
+        this.#options.onError?.(error);
+      }
+    } finally {
+      this.#framed.close();
+      this.#shutDown();
+    }
+  }
+
+  #dispatch(message: Message): void {
+    switch (message.kind) {
+      case Kind.Request:
+        return this.#answer(message.id, message.op, message.args);
+      case Kind.Response: {
+        const pending = this.#takePending(message.id);
+        return pending?.resolve(message.result);
+      }
+      case Kind.Error: {
+        const error = errorFromWire(message.code, message.message);
+        if (message.id === 0) {
+          this.#closeError = error;
+          return;
+        }
+        this.#takePending(message.id)?.reject(error);
+        this.#readers.get(message.id)?.finish(error);
+        this.#readers.delete(message.id);
+        return;
+      }
+      case Kind.Stream:
+        return this.#produce(message.id, message.op, message.args, message.credit);
+      case Kind.Item: {
+        const reader = this.#readers.get(message.id);
+        if (reader && !reader.deliver(message.item)) throw creditViolation(this.label);
+        return;
+      }
+      case Kind.End:
+        this.#readers.get(message.id)?.finish();
+        this.#readers.delete(message.id);
+        return;
+      case Kind.Credit:
+        return this.#producers.get(message.id)?.grant(message.n);
+      case Kind.Cancel:
+        return this.#producers.get(message.id)?.cancel();
+      case Kind.Push:
+        return this.#options.onPush?.(message.topic, message.payload);
+      case Kind.Hello:
+      case Kind.Welcome:
+        throw new ProtocolError("unexpected hello after the handshake");
+    }
+  }
+
+  #answer(id: number, op: string, args: unknown[]): void {
+    if (this.#options.stats) this.#options.stats.requests++;
+    const handler = this.#handlers.requests.get(op);
+    if (!handler) return this.#sendError(id, new UnknownOperation(`unknown operation '${op}'`));
+    let result: unknown;
+    try {
+      result = handler(args, this.#context);
+    } catch (error) {
+      return this.#sendError(id, error);
+    }
+    if (!(result instanceof Promise)) return this.#respond(id, result);
+    this.#inFlight++;
+    result.then(
+      (value) => this.#respond(id, value),
+      (error) => this.#sendError(id, error),
+    ).finally(() => this.#finishedOne());
+  }
+
+  #respond(id: number, result: unknown): void {
+    try {
+      this.#send({ kind: Kind.Response, id, result });
+    } catch (error) {
+      this.#sendError(id, error);
+    }
+  }
+
+  #produce(id: number, op: string, args: unknown[], credit: number): void {
+    if (this.#options.stats) this.#options.stats.streams++;
+    const handler = this.#handlers.streams.get(op);
+    if (!handler) {
+      return this.#sendError(id, new UnknownOperation(`unknown stream operation '${op}'`));
+    }
+    const producer = new StreamProducer(id, credit, this.#sink);
+    let source: Iterable<unknown> | AsyncIterable<unknown>;
+    try {
+      source = handler(args, { session: this, signal: producer.signal });
+    } catch (error) {
+      return this.#sendError(id, error);
+    }
+    this.#producers.set(id, producer);
+    this.#inFlight++;
+    producer.run(source);
+  }
+
+  #sendError(id: number, error: unknown): void {
+    const [code, message] = errorToWire(error);
+    if (!(error instanceof TypenetError)) this.#options.onError?.(error);
+    this.#send({ kind: Kind.Error, id, code, message });
+  }
+
+  /** Send, treating a closed connection as nothing to do. */
+  #send(message: Message): void {
+    this.#framed.send(message);
+  }
+
+  #finishedOne(): void {
+    this.#inFlight--;
+    this.#wakeReader();
+  }
+
+  #wakeReader(): void {
+    const resume = this.#resumeReading;
+    this.#resumeReading = undefined;
+    resume?.();
+  }
+
+  #takePending(id: number): Pending | undefined {
+    const pending = this.#pending.get(id);
+    if (pending) {
+      this.#pending.delete(id);
+      clearTimeout(pending.timer);
+    }
+    return pending;
+  }
+
+  #allocateId(): number {
+    let id = this.#nextId;
+    while (this.#pending.has(id) || this.#readers.has(id)) id = this.#advance(id);
+    this.#nextId = this.#advance(id);
+    return id;
+  }
+
+  #advance(id: number): number {
+    const next = id + 2;
+    return next > MAX_REQUEST_ID ? (this.#options.initiator ? 1 : 2) : next;
+  }
+
+  #lostError(): TypenetError {
+    return this.#closeError ?? new Unavailable(`connection to ${this.label} was lost`);
+  }
+
+  #shutDown(): void {
+    this.#abort.abort();
+    const error = this.#lostError();
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.#pending.clear();
+    for (const reader of this.#readers.values()) reader.finish(error);
+    this.#readers.clear();
+    for (const producer of this.#producers.values()) producer.cancel();
+  }
+}
+
+/** Errors that only mean the other side went away. */
+function isDisconnect(error: unknown): boolean {
+  return error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.UnexpectedEof ||
+    error instanceof Deno.errors.BadResource;
+}

@@ -1,0 +1,61 @@
+/**
+ * The list server's links to the other servers of its lists, made with the same client code
+ * users run (`Connection`, role `"peer"`). The home uses them to store items on their owners
+ * and to serve negative indexes that resolve to another node's block.
+ *
+ * A peer that restarted has forgotten the list; a call answered `NOT_FOUND` opens the list on
+ * that peer again and is retried once.
+ *
+ * @example
+ * ```ts
+ * import { PeerLinks } from "./peer_links.ts";
+ * const peers = new PeerLinks({ requestTimeoutMs: 5000 });
+ * // await peers.call(shard, 1, "list.store", [name, segments]);
+ * await peers.close();
+ * ```
+ * @module
+ */
+import { NotFound } from "../wire/errors.ts";
+import { ListOp } from "../wire/list_protocol.ts";
+import { Connection } from "../net/connection.ts";
+import type { Timeouts } from "../net/limits.ts";
+import type { ListShard } from "./list_shard.ts";
+
+/** See the module docs. */
+export class PeerLinks {
+  readonly #links = new Map<string, Connection>();
+  readonly #timeouts: Partial<Timeouts>;
+
+  /** Links that connect with these timeouts. */
+  constructor(timeouts: Partial<Timeouts> = {}) {
+    this.#timeouts = timeouts;
+  }
+
+  /** Call `op` on node `peer` of `shard`'s list. */
+  async call(shard: ListShard, peer: number, op: string, args: unknown[]): Promise<unknown> {
+    const link = this.#link(shard.layout.nodes[peer]);
+    try {
+      return await link.request(op, args);
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+      await link.request(ListOp.Open, [shard.name, shard.layout, peer]);
+      return await link.request(op, args);
+    }
+  }
+
+  /** Close every link. */
+  async close(): Promise<void> {
+    for (const link of this.#links.values()) link.close();
+    await Promise.all([...this.#links.values()].map((link) => link.idle()));
+    this.#links.clear();
+  }
+
+  #link(address: string): Connection {
+    let link = this.#links.get(address);
+    if (!link) {
+      link = new Connection(address, { ...this.#timeouts, role: "peer" });
+      this.#links.set(address, link);
+    }
+    return link;
+  }
+}

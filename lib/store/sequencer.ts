@@ -1,0 +1,182 @@
+/**
+ * The one place that orders changes to a list's tail (appends and pops); it lives on the
+ * list's home node.
+ *
+ * While nothing is in flight, an operation runs at once (synchronously, when every item it
+ * touches is local). While one is in flight — waiting on another node — new operations queue;
+ * when it finishes, all queued appends go out as one batch (group commit), so concurrent
+ * writers cost one round trip per batch, not per item. Because only one batch is ever in
+ * flight, the length only moves when a batch is fully stored: every index below the length
+ * holds an item (no holes), indexes are handed out once, and a failed batch is simply not
+ * counted — its writers get the error and nothing acknowledged is touched.
+ *
+ * @example
+ * ```ts
+ * import { Sequencer } from "./sequencer.ts";
+ * const items: Uint8Array[] = [];
+ * const seq = new Sequencer({
+ *   place: (start, values) => { items.splice(start, values.length, ...values); },
+ *   take: (index) => items.splice(index, 1)[0],
+ * });
+ * seq.append([new Uint8Array([1])]); // 0
+ * seq.length; // 1
+ * ```
+ * @module
+ */
+import { IndexError, UnsupportedOperation } from "../wire/errors.ts";
+
+/** How the sequencer stores and removes items; either may be synchronous. */
+export interface Placement {
+  /** Store `values` at `start…`; all or nothing (undo any part stored before failing). */
+  place(start: number, values: Uint8Array[]): void | Promise<void>;
+  /** Remove and return the item at `index`. */
+  take(index: number): Uint8Array | Promise<Uint8Array>;
+}
+
+type TailOperation =
+  | {
+    kind: "append";
+    values: Uint8Array[];
+    resolve(first: number): void;
+    reject(error: unknown): void;
+  }
+  | {
+    kind: "pop";
+    /** The index the caller asked to delete (negative counts from the end); pop if absent. */
+    index: number | undefined;
+    resolve(value: Uint8Array): void;
+    reject(error: unknown): void;
+  };
+
+/** See the module docs. */
+export class Sequencer {
+  /** Items stored: every index below it holds an item. */
+  length = 0;
+  readonly #placement: Placement;
+  readonly #describe: string;
+  #queue: TailOperation[] = [];
+  #busy = false;
+
+  /** A sequencer for an empty list; `describe` names the list in errors. */
+  constructor(placement: Placement, describe = "the list") {
+    this.#placement = placement;
+    this.#describe = describe;
+  }
+
+  /** Append `values`; returns (or resolves to) the index of the first. */
+  append(values: Uint8Array[]): number | Promise<number> {
+    if (this.#busy || this.#queue.length > 0) {
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ kind: "append", values, resolve, reject });
+      });
+    }
+    return this.#runAppend(values);
+  }
+
+  #runAppend(values: Uint8Array[]): number | Promise<number> {
+    const start = this.length;
+    const placed = this.#placement.place(start, values);
+    if (!(placed instanceof Promise)) {
+      this.length = start + values.length;
+      return start;
+    }
+    return this.#whileBusy(placed.then(() => {
+      this.length = start + values.length;
+      return start;
+    }));
+  }
+
+  /**
+   * Remove and return the last item — or, given `index`, check first that it *is* the last
+   * (negative counts from the end): deleting any other item is `UnsupportedOperation`.
+   */
+  pop(index?: number): Uint8Array | Promise<Uint8Array> {
+    if (this.#busy || this.#queue.length > 0) {
+      return new Promise((resolve, reject) => {
+        this.#queue.push({ kind: "pop", index, resolve, reject });
+      });
+    }
+    return this.#runPop(index);
+  }
+
+  #runPop(index: number | undefined): Uint8Array | Promise<Uint8Array> {
+    const last = this.#lastIndex(index);
+    const taken = this.#placement.take(last);
+    if (!(taken instanceof Promise)) {
+      this.length = last;
+      return taken;
+    }
+    return this.#whileBusy(taken.then((value) => {
+      this.length = last;
+      return value;
+    }));
+  }
+
+  #lastIndex(index: number | undefined): number {
+    const last = this.length - 1;
+    if (last < 0) throw new IndexError(`cannot remove an item from ${this.#describe}: it is empty`);
+    if (index === undefined) return last;
+    const absolute = index < 0 ? this.length + index : index;
+    if (absolute < 0 || absolute > last) {
+      throw new IndexError(
+        `index ${index} out of range for ${this.#describe} of length ${this.length}`,
+      );
+    }
+    if (absolute !== last) {
+      throw new UnsupportedOperation(
+        `List only supports deleting the last item (index ${last} or -1); ` +
+          `index ${index} is not the last`,
+      );
+    }
+    return last;
+  }
+
+  #whileBusy<T>(work: Promise<T>): Promise<T> {
+    this.#busy = true;
+    return work.finally(() => {
+      this.#busy = false;
+      this.#drain();
+    });
+  }
+
+  /** Run queued operations: pops one at a time, consecutive appends as one batch. */
+  #drain(): void {
+    while (!this.#busy && this.#queue.length > 0) {
+      const head = this.#queue[0];
+      if (head.kind === "pop") {
+        this.#queue.shift();
+        settle(() => this.#runPop(head.index), head.resolve, head.reject);
+        continue;
+      }
+      let end = 1;
+      while (end < this.#queue.length && this.#queue[end].kind === "append") end++;
+      const batch = this.#queue.splice(0, end) as Extract<TailOperation, { kind: "append" }>[];
+      const values = batch.length === 1 ? batch[0].values : batch.flatMap((op) => op.values);
+      settle(
+        () => this.#runAppend(values),
+        (first) => {
+          for (const op of batch) {
+            op.resolve(first);
+            first += op.values.length;
+          }
+        },
+        (error) => batch.forEach((op) => op.reject(error)),
+      );
+    }
+  }
+}
+
+/** Run `work` (sync or async) and route its outcome; never throws. */
+function settle<T>(
+  work: () => T | Promise<T>,
+  resolve: (value: T) => void,
+  reject: (error: unknown) => void,
+): void {
+  try {
+    const result = work();
+    if (result instanceof Promise) result.then(resolve, reject);
+    else resolve(result);
+  } catch (error) {
+    reject(error);
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * `List`: a list whose items live on several typenet servers, used like an array.
+ *
+ * Items live in blocks of `partitionSize` consecutive indexes; block `b` lives on
+ * `nodes[b % nodes.length]`, and `nodes[0]` (the *home*) orders appends, so any number of
+ * writers may append at once: every index is unique, nothing is lost, each writer's items keep
+ * their order, and a reader never sees a hole. Reads go straight to the node holding the item;
+ * bulk operations (`extend`, `slice`, `toArray`, iteration, `includes`) move items in batches.
+ *
+ * Values are anything msgpack carries (null, booleans, numbers, bigints within 64 bits,
+ * strings, Uint8Array, Date, arrays, plain objects); they are encoded here and stored by the
+ * servers as opaque bytes.
+ *
+ * @example
+ * ```ts
+ * import { List } from "./list.ts";
+ * const li = await List.open("list-test", {
+ *   nodes: ["127.0.0.1:4444", "127.0.0.1:4445"],
+ *   partitionSize: 10000,
+ * });
+ * await li.append(0);
+ * await li.append("test");
+ * console.log(await li.at(-1)); // "test"
+ * for await (const x of li) console.log(x);
+ * await li.close();
+ * ```
+ * @module
+ */
+import { decodeValue, encodeValue } from "../wire/codec.ts";
+import { BadArgument, ProtocolError } from "../wire/errors.ts";
+import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
+import { Connection } from "../net/connection.ts";
+import type { Timeouts } from "../net/limits.ts";
+import { ListIterator } from "./list_iterator.ts";
+import { RangeReader } from "./range_reader.ts";
+import { type SliceBound, sliceIndices } from "./slice.ts";
+
+/** How to open a {@link List}. */
+export interface ListOptions extends Partial<Timeouts> {
+  /** The servers, as `host:port`. Every client of a list must give the same nodes in the same order. */
+  nodes: string[];
+  /** Consecutive indexes per block (default 10000). */
+  partitionSize?: number;
+}
+
+/** The default {@link ListOptions.partitionSize}. */
+export const DEFAULT_PARTITION_SIZE = 10_000;
+
+/** Largest batch `extend` sends at once (bytes of encoded values). */
+const BATCH_BYTES = 1024 * 1024;
+
+/** See the module docs. */
+export class List implements AsyncIterable<unknown>, AsyncDisposable {
+  /** The list's name. */
+  readonly name: string;
+  /** Where its items live. */
+  readonly layout: Readonly<ListLayout>;
+  readonly #links: Connection[];
+
+  private constructor(name: string, layout: ListLayout, links: Connection[]) {
+    this.name = name;
+    this.layout = layout;
+    this.#links = links;
+  }
+
+  /**
+   * Open (or create) the list `name` on `options.nodes`. Fails with `LayoutMismatch` if the
+   * list exists with other nodes or another partition size, and with `Unavailable` naming
+   * any server that cannot be reached.
+   *
+   * @example
+   * ```ts
+   * import { List } from "./list.ts";
+   * const li = await List.open("jobs", { nodes: ["127.0.0.1:4444"] });
+   * ```
+   */
+  static async open(name: string, options: ListOptions): Promise<List> {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new BadArgument("a list name must be a non-empty string");
+    }
+    const layout = checkLayout({
+      nodes: options.nodes,
+      partitionSize: options.partitionSize ?? DEFAULT_PARTITION_SIZE,
+    });
+    const links = layout.nodes.map((address, self) =>
+      new Connection(address, {
+        connectTimeoutMs: options.connectTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        // Runs again after every reconnect, so a restarted server learns the list back.
+        onConnect: async (session) => {
+          await session.request(ListOp.Open, [name, layout, self]);
+        },
+      })
+    );
+    const list = new List(name, layout, links);
+    const opened = await Promise.allSettled(links.map((link) => link.session()));
+    const failure = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) {
+      await list.close();
+      throw failure.reason;
+    }
+    return list;
+  }
+
+  /**
+   * Append one value; resolves to its index.
+   *
+   * @example
+   * ```ts
+   * const index = await li.append({ job: 1 });
+   * ```
+   */
+  async append(value: unknown): Promise<number> {
+    return this.#index(await this.#home.request(ListOp.Append, [this.name, [encodeValue(value)]]));
+  }
+
+  /**
+   * Append values in one round trip; resolves to the length just after they were added.
+   *
+   * @example
+   * ```ts
+   * await li.push(1, 2, 3);
+   * ```
+   */
+  async push(...values: unknown[]): Promise<number> {
+    if (values.length === 0) return await this.length();
+    const encoded = values.map(encodeValue);
+    const first = this.#index(await this.#home.request(ListOp.Append, [this.name, encoded]));
+    return first + values.length;
+  }
+
+  /**
+   * Append everything from a (sync or async) iterable, in batches; resolves to the count.
+   * Batches go in order, one at a time, so if one fails, everything before it is in the list
+   * and nothing after it is.
+   *
+   * @example
+   * ```ts
+   * await li.extend(Array.from({ length: 10_000 }, (_, i) => i));
+   * ```
+   */
+  async extend(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
+    const limit = Math.min(BATCH_BYTES, Math.floor(this.#frameLimit() / 2));
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    let sent = 0;
+    let inFlight: Promise<unknown> | undefined;
+    const flush = async () => {
+      // Encode the next batch while this one travels; wait before sending another.
+      await inFlight;
+      inFlight = this.#home.request(ListOp.Append, [this.name, batch]);
+      inFlight.catch(() => {}); // Handled by the next await; must not count as unhandled.
+      sent += batch.length;
+      batch = [];
+      bytes = 0;
+    };
+    for await (const value of values) {
+      const encoded = encodeValue(value);
+      if (batch.length > 0 && bytes + encoded.length > limit) await flush();
+      batch.push(encoded);
+      bytes += encoded.length;
+    }
+    if (batch.length > 0) await flush();
+    await inFlight;
+    return sent;
+  }
+
+  /**
+   * The item at `index` (negative counts from the end). `IndexError` if out of range.
+   *
+   * @example
+   * ```ts
+   * const last = await li.at(-1);
+   * ```
+   */
+  async at(index: number): Promise<unknown> {
+    checkIndex(index);
+    const bytes = await this.#linkFor(index).request(ListOp.Get, [this.name, index]);
+    return decodeValue(this.#bytes(bytes));
+  }
+
+  /**
+   * Replace the item at `index` (negative counts from the end). `IndexError` if out of range.
+   *
+   * @example
+   * ```ts
+   * await li.set(0, "first");
+   * ```
+   */
+  async set(index: number, value: unknown): Promise<void> {
+    checkIndex(index);
+    const encoded = encodeValue(value);
+    await this.#linkFor(index).request(ListOp.Set, [this.name, index, encoded]);
+  }
+
+  /**
+   * The number of items.
+   *
+   * @example
+   * ```ts
+   * console.log(await li.length());
+   * ```
+   */
+  async length(): Promise<number> {
+    return this.#index(await this.#home.request(ListOp.Length, [this.name]));
+  }
+
+  /**
+   * Remove and return the last item. `IndexError` if the list is empty.
+   *
+   * @example
+   * ```ts
+   * const last = await li.pop();
+   * ```
+   */
+  async pop(): Promise<unknown> {
+    return decodeValue(this.#bytes(await this.#home.request(ListOp.Pop, [this.name])));
+  }
+
+  /**
+   * Delete the item at `index`. Only the last item can be deleted (`-1` or `length - 1`);
+   * any other index is `UnsupportedOperation`, out of range is `IndexError`.
+   *
+   * @example
+   * ```ts
+   * await li.delete(-1);
+   * ```
+   */
+  async delete(index: number): Promise<void> {
+    checkIndex(index);
+    await this.#home.request(ListOp.Delete, [this.name, index]);
+  }
+
+  /**
+   * Items `start` to `stop` (exclusive) every `step`, with Python's slice semantics:
+   * negative bounds count from the end, bounds are clamped, a negative step goes backwards.
+   *
+   * @example
+   * ```ts
+   * await li.slice(0, 2); // the first two items
+   * await li.slice(undefined, undefined, -1); // all, reversed
+   * ```
+   */
+  async slice(start?: SliceBound, stop?: SliceBound, step?: SliceBound): Promise<unknown[]> {
+    const indices = sliceIndices(await this.length(), start, stop, step);
+    const reader = new RangeReader(this.name, this.layout, this.#links, indices);
+    const out: unknown[] = [];
+    try {
+      for (let chunk; (chunk = await reader.nextChunk()) !== null;) {
+        for (const bytes of chunk) out.push(decodeValue(bytes));
+      }
+    } finally {
+      reader.close();
+    }
+    return out;
+  }
+
+  /**
+   * Every item, in order.
+   *
+   * @example
+   * ```ts
+   * const all = await li.toArray();
+   * ```
+   */
+  toArray(): Promise<unknown[]> {
+    return this.slice();
+  }
+
+  /**
+   * The index of the first item equal to `value`, or -1. Equal means the same msgpack
+   * encoding: same types and values, object keys in the same order. Each node searches its
+   * own items; no item crosses the network.
+   *
+   * @example
+   * ```ts
+   * await li.indexOf("test");
+   * ```
+   */
+  async indexOf(value: unknown): Promise<number> {
+    const encoded = encodeValue(value);
+    const [length, ...found] = await Promise.all([
+      this.length(),
+      ...this.#links.map((link) =>
+        link.request(ListOp.Find, [this.name, encoded, Number.MAX_SAFE_INTEGER])
+      ),
+    ]);
+    const hits = found.map((i) => this.#index(i, -1)).filter((i) => i >= 0 && i < length);
+    return hits.length === 0 ? -1 : Math.min(...hits);
+  }
+
+  /**
+   * Whether some item equals `value` (as {@link indexOf} defines it).
+   *
+   * @example
+   * ```ts
+   * await li.includes(0); // true
+   * ```
+   */
+  async includes(value: unknown): Promise<boolean> {
+    return (await this.indexOf(value)) >= 0;
+  }
+
+  /**
+   * Each node's share of the list, in the original's format:
+   * `Node(name=…, host=…, len=…)` per node under a `---- node info ----` header.
+   *
+   * @example
+   * ```ts
+   * console.log(await li.nodeDebug());
+   * ```
+   */
+  async nodeDebug(): Promise<string> {
+    const stats = await Promise.all(
+      this.#links.map((link) => link.request(ListOp.Stats, [this.name])),
+    );
+    const lines = stats.map((s, k) => {
+      const count = (s as { count?: unknown })?.count;
+      return `Node(name=${this.name}, host=${this.layout.nodes[k]}, len=${this.#index(count)})`;
+    });
+    return ["---- node info ----", ...lines].join("\n");
+  }
+
+  /**
+   * Iterate the items that were in the list when the loop started, in order, fetched in
+   * batches. Each loop has its own cursor: breaking out of one never disturbs another.
+   *
+   * @example
+   * ```ts
+   * for await (const item of li) console.log(item);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    return new ListIterator(
+      () => this.length(),
+      (count) => new RangeReader(this.name, this.layout, this.#links, { start: 0, step: 1, count }),
+    );
+  }
+
+  /**
+   * Close the connections to every node.
+   *
+   * @example
+   * ```ts
+   * await li.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    for (const link of this.#links) link.close();
+    await Promise.all(this.#links.map((link) => link.idle()));
+  }
+
+  /** `await using li = await List.open(…)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  get #home(): Connection {
+    return this.#links[0];
+  }
+
+  /** Non-negative indexes go straight to their owner; negative ones to the home. */
+  #linkFor(index: number): Connection {
+    return this.#links[index < 0 ? 0 : ownerOf(this.layout, index)];
+  }
+
+  #frameLimit(): number {
+    return Math.min(...this.#links.map((l) => l.welcome?.maxFrameBytes ?? Infinity));
+  }
+
+  #index(value: unknown, min = 0): number {
+    if (!Number.isSafeInteger(value) || (value as number) < min) {
+      throw new ProtocolError(`expected an index from the server, got ${typeof value}`);
+    }
+    return value as number;
+  }
+
+  #bytes(value: unknown): Uint8Array {
+    if (!(value instanceof Uint8Array)) {
+      throw new ProtocolError(`expected a stored value from the server, got ${typeof value}`);
+    }
+    return value;
+  }
+}
+
+function checkIndex(index: number): void {
+  if (!Number.isSafeInteger(index)) {
+    throw new TypeError(`a list index must be an integer, got ${index}`);
+  }
+}

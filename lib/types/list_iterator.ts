@@ -1,0 +1,69 @@
+/**
+ * The iterator behind `for await (const x of list)`: reads the length once, then pulls the
+ * items in chunks through a {@link RangeReader}, decoding each as the loop reaches it.
+ * Leaving the loop early cancels the streams it opened.
+ *
+ * @example
+ * ```ts
+ * import { ListIterator } from "./list_iterator.ts";
+ * // new ListIterator(() => list.length(), (count) => new RangeReader(…, { start: 0, step: 1, count }))
+ * ```
+ * @module
+ */
+import { decodeValue } from "../wire/codec.ts";
+import type { RangeReader } from "./range_reader.ts";
+
+/** See the module docs. */
+export class ListIterator implements AsyncIterator<unknown> {
+  readonly #length: () => Promise<number>;
+  readonly #open: (count: number) => RangeReader;
+  #reader: RangeReader | undefined;
+  #chunk: Uint8Array[] = [];
+  #position = 0;
+  #finished = false;
+
+  /** An iterator over the first `await length()` items, read through `open(count)`. */
+  constructor(length: () => Promise<number>, open: (count: number) => RangeReader) {
+    this.#length = length;
+    this.#open = open;
+  }
+
+  /** The next item; decoded only now, so a loop that breaks early decodes no more. */
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.#position < this.#chunk.length) {
+      return Promise.resolve({ value: decodeValue(this.#chunk[this.#position++]), done: false });
+    }
+    return this.#refill();
+  }
+
+  /** Stop early: cancel the streams. */
+  return(): Promise<IteratorResult<unknown>> {
+    this.#finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  async #refill(): Promise<IteratorResult<unknown>> {
+    if (this.#finished) return { value: undefined, done: true };
+    try {
+      this.#reader ??= this.#open(await this.#length());
+      const chunk = await this.#reader.nextChunk();
+      if (chunk === null || chunk.length === 0) {
+        this.#finish();
+        return { value: undefined, done: true };
+      }
+      this.#chunk = chunk;
+      this.#position = 1;
+      return { value: decodeValue(chunk[0]), done: false };
+    } catch (error) {
+      this.#finish();
+      throw error;
+    }
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#chunk = [];
+    this.#position = 0;
+    this.#reader?.close();
+  }
+}

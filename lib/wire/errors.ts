@@ -1,0 +1,290 @@
+/**
+ * typenet's errors: one base class, `TypenetError`, and a subclass per documented wire code.
+ *
+ * Errors are data on the wire (`[code, message]`); {@link errorFromWire} turns a received code
+ * back into the matching class, so a caller can `catch (e) { if (e instanceof IndexError) … }`
+ * no matter which server raised it. Unknown codes become a plain `TypenetError`, so a newer
+ * server never crashes an older client.
+ *
+ * @example
+ * ```ts
+ * import { errorFromWire, IndexError } from "./errors.ts";
+ * const e = errorFromWire("INDEX_OUT_OF_RANGE", "index 7 out of range");
+ * console.log(e instanceof IndexError); // true
+ * ```
+ * @module
+ */
+
+/** Every code typenet puts on the wire, with the class it maps to. */
+export const ErrorCode = {
+  Protocol: "PROTOCOL",
+  VersionMismatch: "VERSION_MISMATCH",
+  FrameTooLarge: "FRAME_TOO_LARGE",
+  UnknownOperation: "UNKNOWN_OPERATION",
+  BadArgument: "BAD_ARGUMENT",
+  IndexOutOfRange: "INDEX_OUT_OF_RANGE",
+  Unsupported: "UNSUPPORTED",
+  NotFound: "NOT_FOUND",
+  LayoutMismatch: "LAYOUT_MISMATCH",
+  Auth: "AUTH",
+  Unavailable: "UNAVAILABLE",
+  Timeout: "TIMEOUT",
+  Limit: "LIMIT",
+  Cancelled: "CANCELLED",
+  Internal: "INTERNAL",
+} as const;
+
+/** One of the documented wire error codes. */
+export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode];
+
+/**
+ * The base of every error typenet raises on purpose.
+ *
+ * @example
+ * ```ts
+ * import { TypenetError } from "./errors.ts";
+ * try { throw new TypenetError("INTERNAL", "boom"); }
+ * catch (e) { if (e instanceof TypenetError) console.log(e.code); } // "INTERNAL"
+ * ```
+ */
+export class TypenetError extends Error {
+  /** The wire code, e.g. `"INDEX_OUT_OF_RANGE"`. */
+  readonly code: string;
+
+  /** Make an error with a wire `code` and a human-readable `message`. */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Define a subclass of {@link TypenetError} bound to one code. */
+function withCode(code: ErrorCodeValue) {
+  return class extends TypenetError {
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+    }
+  };
+}
+
+/**
+ * The peer sent bytes that are not a valid typenet frame or message.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * throw new ProtocolError("expected a hello frame");
+ * ```
+ */
+export class ProtocolError extends withCode(ErrorCode.Protocol) {}
+
+/**
+ * The two ends speak different protocol versions; the message names both.
+ *
+ * @example
+ * ```ts
+ * import { VersionMismatch } from "./errors.ts";
+ * throw new VersionMismatch("client speaks protocol 2, server speaks protocol 1");
+ * ```
+ */
+export class VersionMismatch extends withCode(ErrorCode.VersionMismatch) {}
+
+/**
+ * A frame exceeded the receiver's size limit; the connection is closed.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLarge } from "./errors.ts";
+ * throw new FrameTooLarge("frame of 20971520 bytes exceeds the limit of 16777216");
+ * ```
+ */
+export class FrameTooLarge extends withCode(ErrorCode.FrameTooLarge) {}
+
+/**
+ * The server has no operation by that name.
+ *
+ * @example
+ * ```ts
+ * import { UnknownOperation } from "./errors.ts";
+ * throw new UnknownOperation("unknown operation 'list.frobnicate'");
+ * ```
+ */
+export class UnknownOperation extends withCode(ErrorCode.UnknownOperation) {}
+
+/**
+ * An argument has the wrong type or value (not an integer, not bytes, …).
+ *
+ * @example
+ * ```ts
+ * import { BadArgument } from "./errors.ts";
+ * throw new BadArgument("index must be an integer, got string");
+ * ```
+ */
+export class BadArgument extends withCode(ErrorCode.BadArgument) {}
+
+/**
+ * An index is outside the list.
+ *
+ * @example
+ * ```ts
+ * import { IndexError } from "./errors.ts";
+ * throw new IndexError("index 10 out of range for list 'a' of length 3");
+ * ```
+ */
+export class IndexError extends withCode(ErrorCode.IndexOutOfRange) {}
+
+/**
+ * The operation exists but is not supported in this form (e.g. deleting a middle item).
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedOperation } from "./errors.ts";
+ * throw new UnsupportedOperation("List only supports deleting the last item");
+ * ```
+ */
+export class UnsupportedOperation extends withCode(ErrorCode.Unsupported) {}
+
+/**
+ * The named object (a list, say) does not exist on that server.
+ *
+ * @example
+ * ```ts
+ * import { NotFound } from "./errors.ts";
+ * throw new NotFound("list 'a' is not open on this server");
+ * ```
+ */
+export class NotFound extends withCode(ErrorCode.NotFound) {}
+
+/**
+ * A list was opened with a layout (nodes, partition size) other than the one it was made with.
+ *
+ * @example
+ * ```ts
+ * import { LayoutMismatch } from "./errors.ts";
+ * throw new LayoutMismatch("list 'a' exists with partitionSize 100, not 10");
+ * ```
+ */
+export class LayoutMismatch extends withCode(ErrorCode.LayoutMismatch) {}
+
+/**
+ * Authentication failed or is required.
+ *
+ * @example
+ * ```ts
+ * import { AuthError } from "./errors.ts";
+ * throw new AuthError("wrong token");
+ * ```
+ */
+export class AuthError extends withCode(ErrorCode.Auth) {}
+
+/**
+ * A server could not be reached or the connection to it was lost; the message names it.
+ *
+ * @example
+ * ```ts
+ * import { Unavailable } from "./errors.ts";
+ * throw new Unavailable("127.0.0.1:4444 is unavailable: connection refused");
+ * ```
+ */
+export class Unavailable extends withCode(ErrorCode.Unavailable) {}
+
+/**
+ * A server did not answer in time. A subclass of {@link Unavailable}: a server that does not
+ * answer is, to the caller, unavailable.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, Unavailable } from "./errors.ts";
+ * const e = new TimeoutError("127.0.0.1:4444 did not answer list.len within 5000 ms");
+ * console.log(e instanceof Unavailable); // true
+ * ```
+ */
+export class TimeoutError extends Unavailable {
+  /** Make a timeout error; its code is `TIMEOUT`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    (this as { code: string }).code = ErrorCode.Timeout;
+  }
+}
+
+/**
+ * A server-side limit was hit (too many connections, say).
+ *
+ * @example
+ * ```ts
+ * import { LimitExceeded } from "./errors.ts";
+ * throw new LimitExceeded("too many connections (limit 1024)");
+ * ```
+ */
+export class LimitExceeded extends withCode(ErrorCode.Limit) {}
+
+/**
+ * A stream was cancelled by the other side.
+ *
+ * @example
+ * ```ts
+ * import { Cancelled } from "./errors.ts";
+ * throw new Cancelled("stream cancelled by the consumer");
+ * ```
+ */
+export class Cancelled extends withCode(ErrorCode.Cancelled) {}
+
+/**
+ * The server failed in a way it did not expect; the message says what it saw.
+ *
+ * @example
+ * ```ts
+ * import { InternalError } from "./errors.ts";
+ * throw new InternalError("unexpected failure");
+ * ```
+ */
+export class InternalError extends withCode(ErrorCode.Internal) {}
+
+const classByCode: Record<string, new (message: string) => TypenetError> = {
+  [ErrorCode.Protocol]: ProtocolError,
+  [ErrorCode.VersionMismatch]: VersionMismatch,
+  [ErrorCode.FrameTooLarge]: FrameTooLarge,
+  [ErrorCode.UnknownOperation]: UnknownOperation,
+  [ErrorCode.BadArgument]: BadArgument,
+  [ErrorCode.IndexOutOfRange]: IndexError,
+  [ErrorCode.Unsupported]: UnsupportedOperation,
+  [ErrorCode.NotFound]: NotFound,
+  [ErrorCode.LayoutMismatch]: LayoutMismatch,
+  [ErrorCode.Auth]: AuthError,
+  [ErrorCode.Unavailable]: Unavailable,
+  [ErrorCode.Timeout]: TimeoutError,
+  [ErrorCode.Limit]: LimitExceeded,
+  [ErrorCode.Cancelled]: Cancelled,
+  [ErrorCode.Internal]: InternalError,
+};
+
+/**
+ * Turn a wire `[code, message]` into the matching error class.
+ *
+ * @example
+ * ```ts
+ * import { errorFromWire } from "./errors.ts";
+ * errorFromWire("NOT_FOUND", "list 'a' is not open").name; // "NotFound"
+ * ```
+ */
+export function errorFromWire(code: string, message: string): TypenetError {
+  const ErrorClass = Object.hasOwn(classByCode, code) ? classByCode[code] : undefined;
+  return ErrorClass ? new ErrorClass(message) : new TypenetError(code, message);
+}
+
+/**
+ * The `[code, message]` to send for any thrown value. Errors that are not a `TypenetError`
+ * become `INTERNAL` with their message: the stack never crosses the wire.
+ *
+ * @example
+ * ```ts
+ * import { errorToWire, IndexError } from "./errors.ts";
+ * errorToWire(new IndexError("too far")); // ["INDEX_OUT_OF_RANGE", "too far"]
+ * ```
+ */
+export function errorToWire(error: unknown): [string, string] {
+  if (error instanceof TypenetError) return [error.code, error.message];
+  const message = error instanceof Error ? error.message : String(error);
+  return [ErrorCode.Internal, message];
+}

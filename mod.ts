@@ -1,0 +1,61 @@
+/**
+ * typenet: share data and work between a few machines.
+ *
+ * This module is the library: the distributed `List` and the building blocks under it
+ * (the transport every role shares, the list server, typed errors). Import it by path or URL;
+ * it needs no import map.
+ *
+ * @example
+ * ```ts
+ * import { List } from "./mod.ts";
+ * const li = await List.open("list-test", { nodes: ["127.0.0.1:4444", "127.0.0.1:4445"] });
+ * await li.append("hello");
+ * console.log(await li.at(-1)); // "hello"
+ * await li.close();
+ * ```
+ * @module
+ */
+export { DEFAULT_PARTITION_SIZE, List, type ListOptions } from "./lib/types/list.ts";
+export type { SliceBound } from "./lib/types/slice.ts";
+export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
+export { connect, type ConnectOptions } from "./lib/net/connect.ts";
+export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";
+export { type ServeOptions, Server, type ServerStats } from "./lib/net/server.ts";
+export type {
+  RequestOptions,
+  Session,
+  SessionOptions,
+  SessionStats,
+  StreamOptions,
+} from "./lib/net/session.ts";
+export type { StreamReader } from "./lib/net/stream_reader.ts";
+export {
+  type CallContext,
+  defineHandlers,
+  type Handlers,
+  type HandlerSpec,
+  type RequestHandler,
+  type StreamHandler,
+} from "./lib/net/handlers.ts";
+export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from "./lib/net/limits.ts";
+export {
+  AuthError,
+  BadArgument,
+  Cancelled,
+  ErrorCode,
+  FrameTooLarge,
+  IndexError,
+  InternalError,
+  LayoutMismatch,
+  LimitExceeded,
+  NotFound,
+  ProtocolError,
+  TimeoutError,
+  TypenetError,
+  Unavailable,
+  UnknownOperation,
+  UnsupportedOperation,
+  VersionMismatch,
+} from "./lib/wire/errors.ts";
+export { decodeValue, encodeValue } from "./lib/wire/codec.ts";
+export { PROTOCOL_VERSION, VERSION } from "./lib/version.ts";
