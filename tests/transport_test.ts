@@ -1,0 +1,195 @@
+/**
+ * The transport every role stands on, tested against a real service process
+ * (tests/support/stream_service.ts): pipelining, streams (credit, cancellation from either
+ * side), pushes, timeouts, typed errors and reconnection.
+ */
+import assert from "node:assert/strict";
+import { rejectsWith } from "./support/assert.ts";
+import { connect } from "../lib/net/connect.ts";
+import { Connection } from "../lib/net/connection.ts";
+import type { Session } from "../lib/net/session.ts";
+import {
+  BadArgument,
+  FrameTooLarge,
+  InternalError,
+  TimeoutError,
+  Unavailable,
+  UnknownOperation,
+} from "../lib/wire/errors.ts";
+import { type ChildProcess, repoPath, runScript } from "./support/process.ts";
+import { freePort, waitFor } from "./support/wait.ts";
+
+interface Service extends ChildProcess {
+  address: string;
+}
+
+async function startService(port = 0): Promise<Service> {
+  const child = runScript(repoPath("tests/support/stream_service.ts"), [String(port)]);
+  const match = await child.waitForLine(/^stream service listening on (.+)$/);
+  return Object.assign(child, { address: match[1] });
+}
+
+async function withSession(
+  fn: (session: Session, service: Service) => Promise<void>,
+  onPush?: (topic: string, payload: unknown) => void,
+): Promise<void> {
+  await using service = await startService();
+  const session = await connect(service.address, { requestTimeoutMs: 10_000, onPush });
+  try {
+    await fn(session, service);
+  } finally {
+    session.close();
+    await session.closed;
+  }
+}
+
+async function record(session: Session, key: string) {
+  return await session.request("record", [key]) as {
+    produced: number;
+    cancelled: boolean;
+    finished: boolean;
+  };
+}
+
+Deno.test("requests are pipelined on one connection and answered out of order", async () => {
+  await withSession(async (session) => {
+    const order: string[] = [];
+    const slow = session.request("delayed", [300, "slow"]).then((v) => order.push(String(v)));
+    const fast = session.request("delayed", [0, "fast"]).then((v) => order.push(String(v)));
+    await Promise.all([slow, fast]);
+    assert.deepEqual(order, ["fast", "slow"]);
+
+    const many = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => session.request("echo", [i])),
+    );
+    assert.deepEqual(many, Array.from({ length: 2000 }, (_, i) => i));
+  });
+});
+
+Deno.test("a stream delivers every item in order, then ends", async () => {
+  await withSession(async (session) => {
+    const items: unknown[] = [];
+    for await (const item of session.stream("count", ["all", 1000])) items.push(item);
+    assert.deepEqual(items, Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual((await record(session, "all")).finished, true);
+  });
+});
+
+Deno.test("a slow reader holds the producer to the credit it granted", async () => {
+  await withSession(async (session) => {
+    const stream = session.stream("count", ["slow", 10_000], { window: 4 });
+    assert.deepEqual((await stream.next()).value, 0);
+    assert.deepEqual((await stream.next()).value, 1);
+    // Two consumed of a window of four: the reader granted two more, six in all.
+    await waitFor(async () => (await record(session, "slow")).produced === 6);
+    await session.request("echo", ["round trip"]);
+    assert.deepEqual((await record(session, "slow")).produced, 6);
+
+    let rest = 0;
+    for await (const _ of stream) rest++;
+    assert.deepEqual(rest, 9_998);
+  });
+});
+
+Deno.test("breaking out of a stream cancels the producer", async () => {
+  await withSession(async (session) => {
+    let seen = 0;
+    for await (const _ of session.stream("count", ["broken", 1_000_000])) {
+      if (++seen === 5) break;
+    }
+    await waitFor(async () => (await record(session, "broken")).cancelled);
+    assert.ok((await record(session, "broken")).produced < 1_000_000);
+    // The connection carries on.
+    assert.deepEqual(await session.request("echo", ["still here"]), "still here");
+  });
+});
+
+Deno.test("a producer waiting for data is stopped by the consumer's cancel", async () => {
+  await withSession(async (session) => {
+    const stream = session.stream("hang", ["hang"], { timeoutMs: 0 });
+    assert.deepEqual((await stream.next()).value, "first");
+    await stream.return();
+    await waitFor(async () => (await record(session, "hang")).cancelled);
+  });
+});
+
+Deno.test("a producer that fails ends the stream with its typed error", async () => {
+  await withSession(async (session) => {
+    const items: unknown[] = [];
+    await rejectsWith(
+      async () => {
+        for await (const item of session.stream("failAfter", [3])) items.push(item);
+      },
+      BadArgument,
+      "failing after 3 items",
+    );
+    assert.deepEqual(items, [0, 1, 2]);
+  });
+});
+
+Deno.test("pushes arrive without being asked for", async () => {
+  const pushed: [string, unknown][] = [];
+  await withSession(async (session) => {
+    assert.deepEqual(await session.request("pushMe", ["news", 3]), 3);
+    assert.deepEqual(pushed, [["news", 0], ["news", 1], ["news", 2]]);
+  }, (topic, payload) => pushed.push([topic, payload]));
+});
+
+Deno.test("a request with no answer fails with TimeoutError naming the server", async () => {
+  await withSession(async (session, service) => {
+    await rejectsWith(
+      () => session.request("never", [], { timeoutMs: 200 }),
+      TimeoutError,
+      `${service.address} did not answer never within 200 ms`,
+    );
+    assert.deepEqual(await session.request("echo", [1]), 1);
+  });
+});
+
+Deno.test("unknown operations and crashing handlers fail only that call", async () => {
+  await withSession(async (session) => {
+    await rejectsWith(() => session.request("nope", []), UnknownOperation, "'nope'");
+    await rejectsWith(() => session.request("toString", []), UnknownOperation);
+    await rejectsWith(async () => {
+      for await (const _ of session.stream("nope", [])) { /* nothing */ }
+    }, UnknownOperation);
+    await rejectsWith(() => session.request("crash", []), InternalError, "deliberate crash");
+    assert.deepEqual(await session.request("echo", ["ok"]), "ok");
+  });
+});
+
+Deno.test("a message over the server's frame limit is refused before it is sent", async () => {
+  await withSession(async (session) => {
+    await rejectsWith(
+      () => session.request("echo", [new Uint8Array(100_000)]),
+      FrameTooLarge,
+      "frame limit of 65536 bytes",
+    );
+    assert.deepEqual(await session.request("echo", ["ok"]), "ok");
+  });
+});
+
+Deno.test("nothing listening: Unavailable names the address", async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  await rejectsWith(() => connect(address), Unavailable, `${address} is unavailable`);
+});
+
+Deno.test("a Connection reconnects by itself after the server restarts", async () => {
+  const port = await freePort();
+  const first = await startService(port);
+  const link = new Connection(first.address, { requestTimeoutMs: 5_000 });
+  try {
+    assert.deepEqual(await link.request("echo", ["before"]), "before");
+    assert.deepEqual(await link.request("exit", []), "bye");
+    await first.status;
+    await first.stop();
+    await rejectsWith(() => link.request("echo", ["down"]), Unavailable, first.address);
+
+    await using second = await startService(port);
+    assert.deepEqual(await link.request("echo", ["after"]), "after");
+    assert.deepEqual(second.address, first.address);
+  } finally {
+    link.close();
+    await link.idle();
+  }
+});
