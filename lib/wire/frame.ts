@@ -67,10 +67,15 @@ export class FrameDecoder {
    * a body already returned by {@link next}.
    */
   readTarget(): Uint8Array {
-    const needed = this.#bytesNeededForNextFrame();
-    const fitsFrame = this.#buf.length - this.#start >= needed;
-    if (!fitsFrame || this.#buf.length - this.#end < MIN_READ_BYTES) {
-      this.#moveTo(new Uint8Array(Math.max(READ_CHUNK_BYTES, needed + MIN_READ_BYTES)));
+    if (this.#buf.length - this.#end < MIN_READ_BYTES) {
+      // Out of room: continue in a fresh buffer. It grows with what has *arrived* (at most
+      // doubling), not with what a header announces, so four bytes cannot make us allocate
+      // a 16 MiB body that never comes.
+      const pending = this.#end - this.#start;
+      const frame = Math.min(this.#bytesNeededForNextFrame(), pending * 2);
+      this.#moveTo(
+        new Uint8Array(Math.max(READ_CHUNK_BYTES, Math.max(frame, pending) + MIN_READ_BYTES)),
+      );
     }
     return this.#buf.subarray(this.#end);
   }

@@ -1,0 +1,88 @@
+/** Values and messages through msgpack: what comes back equal, and what is refused. */
+import assert from "node:assert/strict";
+import { decodeMessage, decodeValue, encodeMessageShared, encodeValue } from "../lib/wire/codec.ts";
+import { BadArgument, ProtocolError } from "../lib/wire/errors.ts";
+import { rejectsWith } from "./support/assert.ts";
+
+const roundTrip = (value: unknown) => decodeValue(encodeValue(value));
+
+Deno.test("every kind of value msgpack carries comes back equal", () => {
+  const values: unknown[] = [
+    null,
+    true,
+    false,
+    0,
+    -1,
+    255,
+    -129,
+    2 ** 31,
+    2 ** 40,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+    1.5,
+    -0.25,
+    Infinity,
+    0n,
+    1n,
+    -(2n ** 63n),
+    2n ** 64n - 1n,
+    "",
+    "test",
+    "ünïcødé ✓ 🚀",
+    "x".repeat(100_000),
+    new Uint8Array([0, 1, 255]),
+    new Uint8Array(0),
+    [],
+    [1, [2, [3, "four"]], { five: 5 }],
+    {},
+    { a: 1, nested: { b: [true, null], bytes: new Uint8Array([7]) } },
+    new Date(0),
+    new Date("2026-11-21T12:34:56.789Z"),
+  ];
+  for (const value of values) assert.deepEqual(roundTrip(value), value, String(value));
+  assert.ok(Number.isNaN(roundTrip(NaN)));
+});
+
+Deno.test("decoded bytes own their memory", () => {
+  const encoded = encodeValue({ bytes: new Uint8Array([1, 2, 3]) });
+  const decoded = decodeValue(encoded) as { bytes: Uint8Array };
+  encoded.fill(0);
+  assert.deepEqual(decoded.bytes, new Uint8Array([1, 2, 3]));
+  assert.equal(decoded.bytes.buffer.byteLength, 3);
+});
+
+Deno.test("values msgpack would silently change are refused with a clear error", async () => {
+  class Point {
+    x = 1;
+  }
+  const refused: [unknown, string][] = [
+    [new Map([[1, 2]]), "cannot encode a Map"],
+    [new Set([1]), "cannot encode a Set"],
+    [new Point(), "cannot encode a Object"],
+    [new Uint16Array([1]), "cannot encode a Uint16Array"],
+    [[new ArrayBuffer(2)], "cannot encode a ArrayBuffer"],
+    [() => 1, "cannot encode"],
+    [Symbol("s"), "cannot encode"],
+    [2n ** 64n, "outside msgpack's 64-bit integer range"],
+    [-(2n ** 63n) - 1n, "outside msgpack's 64-bit integer range"],
+  ];
+  for (const [value, message] of refused) {
+    await rejectsWith(() => encodeValue(value), BadArgument, message);
+  }
+});
+
+Deno.test("undefined travels as null, as in msgpack", () => {
+  assert.deepEqual(roundTrip([undefined, { a: undefined }]), [null, { a: null }]);
+});
+
+Deno.test("malformed bytes are a ProtocolError, never a crash", async () => {
+  for (const bytes of [[0xc1], [0x92, 1], [0x01, 1], [], [0xdd, 0xff, 0xff, 0xff, 0xff]]) {
+    await rejectsWith(() => decodeMessage(new Uint8Array(bytes)), ProtocolError, "malformed");
+  }
+  await rejectsWith(() => decodeValue(new Uint8Array([0xc1])), ProtocolError);
+});
+
+Deno.test("messages keep binary fields as views and everything else as sent", () => {
+  const message = [2, 7, "list.append", ["a", [new Uint8Array([1, 2])]]];
+  assert.deepEqual(decodeMessage(encodeMessageShared(message).slice()), message);
+});
