@@ -40,9 +40,14 @@ SIGINT or SIGTERM stops it.
 Options:
   --max-frame-bytes N        largest frame accepted (default ${DEFAULT_LIMITS.maxFrameBytes})
   --max-connections N        open connections at once (default ${DEFAULT_LIMITS.maxConnections})
-  --max-in-flight N          requests one connection may have running (default ${DEFAULT_LIMITS.maxInFlight})
+  --max-in-flight N          requests one connection may have waiting (default ${DEFAULT_LIMITS.maxInFlight})
+  --max-streams N            streams one connection may have open (default ${DEFAULT_LIMITS.maxStreams})
   --handshake-timeout-ms N   time a new connection has to say hello (default ${DEFAULT_LIMITS.handshakeTimeoutMs})
   -h, --help                 print this help`;
+
+/** Frames must hold a hello (64 KiB before it) and fit the 4-byte length header comfortably. */
+const MIN_MAX_FRAME_BYTES = 64 * 1024;
+const MAX_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
 /** A mistake in the command line: one line on stderr, exit code 2. */
 class UsageError extends Error {}
@@ -71,6 +76,7 @@ async function serverCommand(args: string[]): Promise<number> {
     "max-frame-bytes": { type: "string" },
     "max-connections": { type: "string" },
     "max-in-flight": { type: "string" },
+    "max-streams": { type: "string" },
     "handshake-timeout-ms": { type: "string" },
   });
   if (values.help) {
@@ -88,8 +94,17 @@ async function serverCommand(args: string[]): Promise<number> {
   const limits: Partial<Limits> = {};
   const flag = (name: string) => values[name] as string | undefined;
   limits.maxFrameBytes = positiveInteger(flag("max-frame-bytes"), "--max-frame-bytes");
+  if (
+    limits.maxFrameBytes !== undefined &&
+    (limits.maxFrameBytes < MIN_MAX_FRAME_BYTES || limits.maxFrameBytes > MAX_MAX_FRAME_BYTES)
+  ) {
+    throw new UsageError(
+      `--max-frame-bytes must be from ${MIN_MAX_FRAME_BYTES} to ${MAX_MAX_FRAME_BYTES}`,
+    );
+  }
   limits.maxConnections = positiveInteger(flag("max-connections"), "--max-connections");
   limits.maxInFlight = positiveInteger(flag("max-in-flight"), "--max-in-flight");
+  limits.maxStreams = positiveInteger(flag("max-streams"), "--max-streams");
   limits.handshakeTimeoutMs = positiveInteger(
     flag("handshake-timeout-ms"),
     "--handshake-timeout-ms",

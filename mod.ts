@@ -41,7 +41,7 @@ export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from "./
 export {
   AuthError,
   BadArgument,
-  Cancelled,
+  DataLost,
   ErrorCode,
   FrameTooLarge,
   IndexError,
@@ -57,5 +57,5 @@ export {
   UnsupportedOperation,
   VersionMismatch,
 } from "./lib/wire/errors.ts";
-export { decodeValue, encodeValue } from "./lib/wire/codec.ts";
+export { decodeValue, encodeValue, ExtData } from "./lib/wire/codec.ts";
 export { PROTOCOL_VERSION, VERSION } from "./lib/version.ts";

@@ -1,6 +1,12 @@
 /** Values and messages through msgpack: what comes back equal, and what is refused. */
 import assert from "node:assert/strict";
-import { decodeMessage, decodeValue, encodeMessageShared, encodeValue } from "../lib/wire/codec.ts";
+import {
+  decodeMessage,
+  decodeValue,
+  encodeMessageShared,
+  encodeValue,
+  ExtData,
+} from "../lib/wire/codec.ts";
 import { BadArgument, ProtocolError } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 
@@ -85,4 +91,14 @@ Deno.test("malformed bytes are a ProtocolError, never a crash", async () => {
 Deno.test("messages keep binary fields as views and everything else as sent", () => {
   const message = [2, 7, "list.append", ["a", [new Uint8Array([1, 2])]]];
   assert.deepEqual(decodeMessage(encodeMessageShared(message).slice()), message);
+});
+
+Deno.test("unknown extension types (0 included) decode as ExtData and encode back unchanged", () => {
+  for (const type of [0, 42]) {
+    const foreign = new Uint8Array([0xd4, type, 0x99]); // fixext 1
+    const decoded = decodeValue(foreign);
+    assert.ok(decoded instanceof ExtData);
+    assert.equal(decoded.type, type);
+    assert.deepEqual(encodeValue(decoded), foreign);
+  }
 });

@@ -6,7 +6,14 @@ import { rejectsWith } from "./support/assert.ts";
 
 Deno.test("every message kind survives toWire and parseMessage", () => {
   const messages: Message[] = [
-    { kind: Kind.Hello, magic: "typenet", version: 1, role: "client", agent: "t" },
+    {
+      kind: Kind.Hello,
+      magic: "typenet",
+      version: 1,
+      role: "client",
+      agent: "t",
+      maxFrameBytes: 1024,
+    },
     {
       kind: Kind.Welcome,
       version: 1,
@@ -44,6 +51,7 @@ Deno.test("malformed messages say what is wrong", async () => {
     [[Kind.Stream, 1, "op", [], -1], "credit"],
     [[Kind.Hello, "typenet"], "HELLO body must be a map"],
     [[Kind.Hello, { magic: "typenet", role: "client" }], "HELLO version"],
+    [[Kind.Hello, { version: 1, role: "client" }], "HELLO magic"],
     [[Kind.Credit, 1, 1.5], "credit"],
   ];
   for (const [body, message] of cases) {

@@ -54,6 +54,10 @@ export class FramedConn {
   }
 
   /** The largest incoming frame body accepted; raised after the hello. */
+  get maxFrameBytes(): number {
+    return this.#decoder.maxFrameBytes;
+  }
+
   set maxFrameBytes(bytes: number) {
     this.#decoder.maxFrameBytes = bytes;
   }

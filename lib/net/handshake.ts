@@ -1,7 +1,8 @@
 /**
  * The hello exchange that opens every connection, before any request.
  *
- * The connecting side sends HELLO (magic, protocol version, role, agent); the accepting side
+ * The connecting side sends HELLO (magic, protocol version, role, agent, the largest frame it
+ * accepts); the accepting side
  * answers WELCOME (its version, role, frame limit, a per-process id) or an ERROR with id 0 and
  * closes: not a typenet hello, another protocol version (the message names both), or no hello
  * in time. Authentication (a token proven by HMAC challenge-response) will add one round here,
@@ -29,6 +30,9 @@ import { type Hello, Kind, MAGIC, type Welcome } from "../wire/messages.ts";
 import { PROTOCOL_VERSION, VERSION } from "../version.ts";
 import { withDeadline } from "./deadline.ts";
 import type { FramedConn } from "./framed_conn.ts";
+
+/** The smallest frame limit a side may announce: every hello and welcome fits in it. */
+export const MIN_FRAME_LIMIT = 1024;
 
 /** The software name sent in hellos. */
 export const AGENT = `typenet/${VERSION}`;
@@ -60,6 +64,7 @@ export async function sayHello(framed: FramedConn, options: HelloOptions): Promi
     version: PROTOCOL_VERSION,
     role: options.role,
     agent: AGENT,
+    maxFrameBytes: framed.maxFrameBytes,
   });
   const answer = await withDeadline(
     framed.read(),
@@ -119,10 +124,18 @@ export async function awaitHello(framed: FramedConn, options: WelcomeOptions): P
     }
     if (hello.version !== PROTOCOL_VERSION) {
       throw new VersionMismatch(
-        `client speaks protocol ${hello.version}, this server speaks protocol ${PROTOCOL_VERSION}`,
+        `${hello.role} speaks protocol ${hello.version}, this server speaks protocol ` +
+          `${PROTOCOL_VERSION}`,
+      );
+    }
+    if (hello.role === "") throw new ProtocolError("the hello must name a role");
+    if (hello.maxFrameBytes < MIN_FRAME_LIMIT) {
+      throw new ProtocolError(
+        `the hello must announce a maxFrameBytes of ${MIN_FRAME_LIMIT} or more`,
       );
     }
     framed.maxFrameBytes = options.maxFrameBytes;
+    framed.peerMaxFrameBytes = hello.maxFrameBytes;
     framed.send({
       kind: Kind.Welcome,
       version: PROTOCOL_VERSION,

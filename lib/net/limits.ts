@@ -18,8 +18,13 @@ export interface Limits {
   maxFrameBytes: number;
   /** Open connections at once; more are told `LIMIT` and closed. */
   maxConnections: number;
-  /** Requests and streams one connection may have running; beyond it, reading pauses. */
+  /**
+   * Requests one connection may have waiting on an answer (async handlers); beyond it the
+   * server stops reading that connection until one finishes (backpressure, not an error).
+   */
   maxInFlight: number;
+  /** Streams one connection may have open; one more is refused with `LIMIT`. */
+  maxStreams: number;
   /** Time a new connection has to send its hello before it is closed. */
   handshakeTimeoutMs: number;
 }
@@ -29,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxConnections: 1024,
   maxInFlight: 256,
+  maxStreams: 256,
   handshakeTimeoutMs: 10_000,
 });
 

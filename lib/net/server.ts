@@ -23,10 +23,10 @@
 import { formatAddress } from "../wire/address.ts";
 import { LimitExceeded } from "../wire/errors.ts";
 import { Kind } from "../wire/messages.ts";
-import { VERSION } from "../version.ts";
+import { PROTOCOL_VERSION } from "../version.ts";
 import { FramedConn } from "./framed_conn.ts";
 import { defineHandlers, type Handlers, mergeHandlers } from "./handlers.ts";
-import { awaitHello } from "./handshake.ts";
+import { AGENT, awaitHello } from "./handshake.ts";
 import { DEFAULT_LIMITS, HELLO_MAX_FRAME_BYTES, type Limits } from "./limits.ts";
 import { Session, type SessionStats } from "./session.ts";
 
@@ -148,8 +148,9 @@ export class Server {
     this.#open.add(framed);
     this.stats.accepted++;
     this.stats.connections++;
+    let hello;
     try {
-      await awaitHello(framed, {
+      hello = await awaitHello(framed, {
         role: this.#options.role,
         maxFrameBytes: this.#limits.maxFrameBytes,
         serverId: this.serverId,
@@ -167,6 +168,8 @@ export class Server {
       label: framed.remote,
       handlers: this.#handlers,
       maxInFlight: this.#limits.maxInFlight,
+      maxStreams: this.#limits.maxStreams,
+      remoteRole: hello.role,
       stats: this.stats,
       onError: (error) => this.#options.onError?.(error, framed.remote),
     });
@@ -186,7 +189,8 @@ export class Server {
         "ping": () => "pong",
         "server.stats": () => ({
           role: this.#options.role,
-          version: VERSION,
+          agent: AGENT,
+          protocol: PROTOCOL_VERSION,
           serverId: this.serverId,
           uptimeMs: Date.now() - this.#started,
           ...this.stats,

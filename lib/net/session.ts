@@ -25,6 +25,7 @@ import {
   errorFromWire,
   errorToWire,
   FrameTooLarge,
+  LimitExceeded,
   ProtocolError,
   TimeoutError,
   TypenetError,
@@ -40,7 +41,7 @@ import { creditViolation, type StreamControl, StreamReader } from "./stream_read
 
 /** Counters a server keeps across its sessions. */
 export interface SessionStats {
-  /** Requests received and answered. */
+  /** Requests received. */
   requests: number;
   /** Streams opened by peers. */
   streams: number;
@@ -58,8 +59,12 @@ export interface SessionOptions {
   handlers?: Handlers;
   /** Default time an outgoing request waits for its answer; 0 waits forever. */
   requestTimeoutMs?: number;
-  /** Incoming requests and streams running at once before reading pauses. */
+  /** Incoming requests awaiting an async answer at once before reading pauses. */
   maxInFlight?: number;
+  /** Incoming streams open at once; one more is refused with `LIMIT`. */
+  maxStreams?: number;
+  /** The role the other side announced in its hello (`"client"`, `"peer"`, …). */
+  remoteRole?: string;
   /** Receives PUSH messages. */
   onPush?: (topic: string, payload: unknown) => void;
   /** Told about failures nobody else hears of (a handler's unexpected error, say). */
@@ -94,6 +99,8 @@ const DEFAULT_WINDOW = 16;
 export class Session {
   /** The other side, as given in the options. */
   readonly label: string;
+  /** The role the other side announced in its hello, if known. */
+  readonly remoteRole: string | undefined;
   /** Resolves when the connection has closed, for whatever reason. */
   readonly closed: Promise<void>;
   readonly #framed: FramedConn;
@@ -116,6 +123,7 @@ export class Session {
     this.#framed = framed;
     this.#options = options;
     this.label = options.label;
+    this.remoteRole = options.remoteRole;
     this.#handlers = options.handlers ?? NO_HANDLERS;
     this.#nextId = options.initiator ? 1 : 2;
     this.#context = { session: this, signal: this.#abort.signal };
@@ -135,7 +143,6 @@ export class Session {
         this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#framed.drained() : undefined,
       done: (id, error) => {
         this.#producers.delete(id);
-        this.#finishedOne();
         if (error !== undefined && !(error instanceof TypenetError)) this.#options.onError?.(error);
       },
     };
@@ -241,6 +248,7 @@ export class Session {
   #dispatch(message: Message): void {
     switch (message.kind) {
       case Kind.Request:
+        this.#checkIncomingId(message.id);
         return this.#answer(message.id, message.op, message.args);
       case Kind.Response: {
         const pending = this.#takePending(message.id);
@@ -258,6 +266,10 @@ export class Session {
         return;
       }
       case Kind.Stream:
+        this.#checkIncomingId(message.id);
+        if (this.#producers.has(message.id)) {
+          throw new ProtocolError(`stream id ${message.id} is already open`);
+        }
         return this.#produce(message.id, message.op, message.args, message.credit);
       case Kind.Item: {
         const reader = this.#readers.get(message.id);
@@ -312,6 +324,13 @@ export class Session {
     if (!handler) {
       return this.#sendError(id, new UnknownOperation(`unknown stream operation '${op}'`));
     }
+    const maxStreams = this.#options.maxStreams ?? Infinity;
+    if (this.#producers.size >= maxStreams) {
+      return this.#sendError(
+        id,
+        new LimitExceeded(`too many open streams on this connection (limit ${maxStreams})`),
+      );
+    }
     const producer = new StreamProducer(id, credit, this.#sink);
     let source: Iterable<unknown> | AsyncIterable<unknown>;
     try {
@@ -320,7 +339,6 @@ export class Session {
       return this.#sendError(id, error);
     }
     this.#producers.set(id, producer);
-    this.#inFlight++;
     producer.run(source);
   }
 
@@ -353,6 +371,17 @@ export class Session {
       clearTimeout(pending.timer);
     }
     return pending;
+  }
+
+  /** Ids of calls the other side starts are non-zero and of its parity (odd if it connected). */
+  #checkIncomingId(id: number): void {
+    const expectOdd = !this.#options.initiator;
+    if (id === 0 || (id % 2 === 1) !== expectOdd) {
+      throw new ProtocolError(
+        `request id ${id} is not allowed: the ${expectOdd ? "connecting" : "accepting"} side ` +
+          `uses non-zero ${expectOdd ? "odd" : "even"} ids`,
+      );
+    }
   }
 
   #allocateId(): number {

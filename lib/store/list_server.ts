@@ -16,7 +16,6 @@
 import type { Limits, Timeouts } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
-import { PeerLinks } from "./peer_links.ts";
 
 /** Where and how to serve. */
 export interface ListServerOptions {
@@ -32,6 +31,13 @@ export interface ListServerOptions {
   onError?: (error: unknown, peer: string) => void;
 }
 
+/**
+ * Timeouts for server-to-server links: shorter than a client's (5 s and 10 s by default), so
+ * that when a peer is down the client hears the home's `UNAVAILABLE` naming that peer rather
+ * than its own timeout.
+ */
+export const DEFAULT_PEER_TIMEOUTS: Timeouts = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
+
 /** The default list server port. */
 export const DEFAULT_LIST_PORT = 4444;
 
@@ -42,19 +48,18 @@ export class ListServer {
   /** The port actually bound. */
   readonly port: number;
   readonly #server: Server;
-  readonly #peers: PeerLinks;
+  readonly #service: ListService;
 
-  private constructor(server: Server, peers: PeerLinks) {
+  private constructor(server: Server, service: ListService) {
     this.#server = server;
-    this.#peers = peers;
+    this.#service = service;
     this.address = server.address;
     this.port = server.port;
   }
 
   /** Bind and serve. Throws `Deno.errors.AddrInUse` if the port is taken. */
   static start(options: ListServerOptions = {}): ListServer {
-    const peers = new PeerLinks(options.peerTimeouts);
-    const service = new ListService(peers);
+    const service = new ListService({ ...DEFAULT_PEER_TIMEOUTS, ...options.peerTimeouts });
     const server = Server.listen({
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? DEFAULT_LIST_PORT,
@@ -63,12 +68,12 @@ export class ListServer {
       limits: options.limits,
       onError: options.onError,
     });
-    return new ListServer(server, peers);
+    return new ListServer(server, service);
   }
 
   /** Stop: close the listener, every client connection and every peer link. */
   async close(): Promise<void> {
     await this.#server.close();
-    await this.#peers.close();
+    await this.#service.close();
   }
 }

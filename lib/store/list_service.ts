@@ -8,8 +8,7 @@
  * @example
  * ```ts
  * import { ListService } from "./list_service.ts";
- * import { PeerLinks } from "./peer_links.ts";
- * const lists = new ListService(new PeerLinks());
+ * const lists = new ListService({ requestTimeoutMs: 5000 });
  * // Server.listen({ role: "list-server", handlers: lists.handlers, … })
  * ```
  * @module
@@ -17,10 +16,11 @@
 import { argBytes, argBytesList, argCount, argInt, argRecord, argString } from "../wire/args.ts";
 import {
   BadArgument,
+  DataLost,
   IndexError,
-  InternalError,
   LayoutMismatch,
   NotFound,
+  UnsupportedOperation,
 } from "../wire/errors.ts";
 import {
   checkLayout,
@@ -30,18 +30,17 @@ import {
   ownerOf,
   sameLayout,
 } from "../wire/list_protocol.ts";
-import { defineHandlers, type Handlers } from "../net/handlers.ts";
+import { type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
+import { homePlacement, type Run } from "./home_placement.ts";
 import { ListShard } from "./list_shard.ts";
-import type { PeerLinks } from "./peer_links.ts";
-import { type Placement, Sequencer } from "./sequencer.ts";
+import { PeerLinks } from "./peer_links.ts";
+import type { Timeouts } from "../net/limits.ts";
+import { Sequencer } from "./sequencer.ts";
 
 /** Range stream chunks: at most this many items … */
 export const RANGE_CHUNK_ITEMS = 1024;
 /** … and about this many bytes. */
 export const RANGE_CHUNK_BYTES = 256 * 1024;
-
-/** A list segment sent to its owner: `[firstIndex, values]`. */
-type Segment = [number, Uint8Array[]];
 
 /** See the module docs. */
 export class ListService {
@@ -49,11 +48,16 @@ export class ListService {
   readonly handlers: Handlers;
   readonly #shards = new Map<string, ListShard>();
   readonly #sequencers = new Map<string, Sequencer>();
+  readonly #creating = new Map<string, Promise<void>>();
   readonly #peers: PeerLinks;
 
-  /** A service that reaches other servers through `peers`. */
-  constructor(peers: PeerLinks) {
-    this.#peers = peers;
+  /** A service that reaches other servers with `peerTimeouts`. */
+  constructor(peerTimeouts: Partial<Timeouts> = {}) {
+    this.#peers = new PeerLinks(peerTimeouts, (shard, peer) => {
+      // Node `peer` holds items once the list reaches its first block.
+      const length = this.#sequencers.get(shard.name)?.length ?? 0;
+      return length > peer * shard.layout.partitionSize;
+    });
     this.handlers = defineHandlers({
       requests: {
         [ListOp.Open]: (args) => this.#open(args),
@@ -88,16 +92,23 @@ export class ListService {
           const shard = this.#shard(args);
           return { count: shard.count, length: this.#sequencers.get(shard.name)?.length ?? null };
         },
-        [ListOp.Store]: (args) => this.#store(args),
-        [ListOp.Take]: (args) => {
+        [ListOp.Store]: (args, call) => {
+          peersOnly(ListOp.Store, call);
+          return this.#store(args);
+        },
+        [ListOp.Take]: (args, call) => {
+          peersOnly(ListOp.Take, call);
           argCount(args, 2, ListOp.Take);
           const shard = this.#shard(args);
           const index = this.#ownedIndex(shard, argInt(args, 1, "index", 0));
-          const value = shard.remove(index);
-          if (!value) throw this.#noItem(shard, index);
+          const value = shard.removeLast(index);
+          if (!value) {
+            throw new BadArgument(`index ${index} is not the last item of '${shard.name}' here`);
+          }
           return value;
         },
-        [ListOp.Truncate]: (args) => {
+        [ListOp.Truncate]: (args, call) => {
+          peersOnly(ListOp.Truncate, call);
           argCount(args, 2, ListOp.Truncate);
           return this.#shard(args).truncate(argInt(args, 1, "from", 0));
         },
@@ -119,8 +130,13 @@ export class ListService {
     });
   }
 
+  /** Close the links to other servers. */
+  close(): Promise<void> {
+    return this.#peers.close();
+  }
+
   /** `list.open [name, layout, self]`: make or check this node's share of a list. */
-  #open(args: unknown[]): { count: number } {
+  #open(args: unknown[]): { count: number } | Promise<{ count: number }> {
     argCount(args, 3, ListOp.Open);
     const name = argString(args, 0, "name");
     const layout = checkLayout(argRecord(args, 1, "layout"));
@@ -133,12 +149,55 @@ export class ListService {
       this.#checkSameLayout(existing, layout, self);
       return { count: existing.count };
     }
+    const creating = this.#creating.get(name);
+    if (creating) return creating.then(() => this.#open(args));
+    if (self !== 0 || layout.nodes.length === 1) {
+      this.#create(name, layout, self);
+      return { count: 0 };
+    }
+    const created = this.#checkNoItemsElsewhere(name, layout)
+      .then(() => this.#create(name, layout, self))
+      .finally(() => this.#creating.delete(name));
+    this.#creating.set(name, created);
+    return created.then(() => ({ count: 0 }));
+  }
+
+  #create(name: string, layout: ListLayout, self: number): void {
     const shard = new ListShard(name, layout, self);
     this.#shards.set(name, shard);
     if (self === 0) {
-      this.#sequencers.set(name, new Sequencer(this.#placement(shard), `list '${name}'`));
+      this.#sequencers.set(
+        name,
+        new Sequencer(homePlacement(shard, this.#peers), `list '${name}'`),
+      );
     }
-    return { count: 0 };
+  }
+
+  /**
+   * A home that does not know a list it is asked to open must be sure the other nodes hold
+   * none of its items: if they do, this home restarted and lost the list's length, and
+   * starting again from zero would overwrite their items.
+   */
+  async #checkNoItemsElsewhere(name: string, layout: ListLayout): Promise<void> {
+    const counts = await Promise.all(
+      layout.nodes.slice(1).map(async (address) => {
+        try {
+          const stats = await this.#peers.request(address, ListOp.Stats, [name]);
+          return Number((stats as { count?: unknown })?.count ?? 0);
+        } catch (error) {
+          if (error instanceof NotFound) return 0;
+          throw error;
+        }
+      }),
+    );
+    const k = counts.findIndex((count) => count > 0);
+    if (k >= 0) {
+      throw new DataLost(
+        `list '${name}' has ${counts[k]} items on ${layout.nodes[k + 1]} but none on its home ` +
+          `${layout.nodes[0]}: the home restarted and lost the list (servers keep lists in ` +
+          `memory only); refusing to start it again from index 0`,
+      );
+    }
   }
 
   #checkSameLayout(shard: ListShard, layout: ListLayout, self: number): void {
@@ -184,81 +243,22 @@ export class ListService {
     return null;
   }
 
-  /** `list.store [name, segments]`: a home hands this node the items of its blocks. */
+  /** `list.store [name, runs]`: a home hands this node the items of its blocks. */
   #store(args: unknown[]): number {
     argCount(args, 2, ListOp.Store);
     const shard = this.#shard(args);
-    const segments = args[1];
-    if (!Array.isArray(segments)) throw new BadArgument("segments must be an array");
+    const runs = args[1];
+    if (!Array.isArray(runs)) throw new BadArgument("runs must be an array");
     let stored = 0;
-    for (const segment of segments) {
-      if (!Array.isArray(segment) || segment.length !== 2) {
-        throw new BadArgument("each segment must be [firstIndex, values]");
+    for (const run of runs) {
+      if (!Array.isArray(run) || run.length !== 2) {
+        throw new BadArgument("each run must be [firstIndex, values]");
       }
-      const first = argInt(segment, 0, "segment start", 0);
-      const values = argBytesList(segment, 1, "segment values");
-      for (let i = 0; i < values.length; i++) this.#ownedIndex(shard, first + i);
-      for (let i = 0; i < values.length; i++) shard.put(first + i, values[i]);
-      stored += values.length;
+      argInt(run, 0, "run start", 0);
+      stored += argBytesList(run, 1, "run values").length;
     }
+    shard.storeRuns(runs as Run[]);
     return stored;
-  }
-
-  /** How a home stores appended items: its own blocks here, the others on their owners. */
-  #placement(shard: ListShard): Placement {
-    const { partitionSize: size } = shard.layout;
-    return {
-      place: (start, values) => {
-        const local: [number, number][] = [];
-        const remote = new Map<number, Segment[]>();
-        for (let i = start, end = start + values.length; i < end;) {
-          const blockEnd = Math.min(end, (Math.floor(i / size) + 1) * size);
-          const owner = ownerOf(shard.layout, i);
-          if (owner === shard.self) local.push([i, blockEnd]);
-          else {
-            const segments = remote.get(owner) ?? remote.set(owner, []).get(owner)!;
-            segments.push([i, values.slice(i - start, blockEnd - start)]);
-          }
-          i = blockEnd;
-        }
-        const storeLocal = () => {
-          for (const [from, to] of local) {
-            for (let i = from; i < to; i++) shard.put(i, values[i - start]);
-          }
-        };
-        if (remote.size === 0) return storeLocal();
-        return this.#storeRemote(shard, start, remote).then(storeLocal);
-      },
-      take: (index) => {
-        if (!shard.owns(index)) {
-          const owner = ownerOf(shard.layout, index);
-          return this.#peers.call(shard, owner, ListOp.Take, [shard.name, index]) as Promise<
-            Uint8Array
-          >;
-        }
-        const value = shard.remove(index);
-        if (!value) throw new InternalError(`list '${shard.name}' lost item ${index}`);
-        return value;
-      },
-    };
-  }
-
-  /** Store segments on their owners; if any owner fails, undo the others and throw. */
-  async #storeRemote(shard: ListShard, start: number, remote: Map<number, Segment[]>) {
-    const owners = [...remote.keys()];
-    const results = await Promise.allSettled(
-      owners.map((owner) =>
-        this.#peers.call(shard, owner, ListOp.Store, [shard.name, remote.get(owner)])
-      ),
-    );
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (!failure) return;
-    // Undo everywhere, including owners that failed late (a timeout): nothing from this
-    // batch may survive, because its indexes will be handed out again.
-    await Promise.allSettled(
-      owners.map((owner) => this.#peers.call(shard, owner, ListOp.Truncate, [shard.name, start])),
-    );
-    throw failure.reason;
   }
 
   #shard(args: unknown[]): ListShard {
@@ -309,5 +309,14 @@ export class ListService {
 
   #noItem(shard: ListShard, index: number): IndexError {
     return new IndexError(`index ${index} out of range for list '${shard.name}'`);
+  }
+}
+
+/** Refuse server-to-server operations on a client connection. */
+function peersOnly(op: string, call: CallContext): void {
+  if (call.session.remoteRole !== "peer") {
+    throw new UnsupportedOperation(
+      `${op} is for list servers talking to each other; clients use list.append and list.pop`,
+    );
   }
 }

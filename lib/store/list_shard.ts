@@ -3,19 +3,19 @@
  * in one array (a node's blocks, in index order, are contiguous in local storage), so reads,
  * ranges and searches are array walks.
  *
- * Values are opaque bytes; the shard copies what it stores, so it never holds on to a network
- * buffer.
+ * Values are opaque bytes; the shard copies what it stores (one buffer per batch), so it never
+ * holds on to a network buffer.
  *
  * @example
  * ```ts
  * import { ListShard } from "./list_shard.ts";
  * const shard = new ListShard("a", { nodes: ["h:1", "h:2"], partitionSize: 2 }, 0);
- * shard.put(0, new Uint8Array([1]));
- * shard.put(1, new Uint8Array([2]));
+ * shard.storeRuns([[0, [new Uint8Array([1]), new Uint8Array([2])]]]);
  * shard.count; // 2 (indexes 2 and 3 would live on h:2)
  * ```
  * @module
  */
+import { BadArgument, DataLost } from "../wire/errors.ts";
 import {
   type ListLayout,
   localOffset,
@@ -63,13 +63,46 @@ export class ListShard {
     return this.#items[localOffset(this.layout, i)];
   }
 
-  /** Store a copy of `value` at `i` (which this node must own), replacing any item there. */
-  put(i: number, value: Uint8Array): void {
-    const offset = localOffset(this.layout, i);
+  /**
+   * Store runs of consecutive items, `[firstIndex, values]` each, all or nothing. Every index
+   * must be this node's (`BadArgument`) and follow on from what is held (`DataLost` if items
+   * before it are missing: a server that restarted empty never fills a hole silently). An
+   * index already held is overwritten (a retry after a failed batch). The bytes are copied
+   * into one buffer per call, not one per item.
+   */
+  storeRuns(runs: [number, Uint8Array[]][]): void {
     const items = this.#items;
-    while (items.length < offset) items.push(undefined);
-    if (items[offset] === undefined) this.#count++;
-    items[offset] = value.slice();
+    let end = items.length;
+    let bytes = 0;
+    for (const [first, values] of runs) {
+      for (let k = 0; k < values.length; k++) {
+        const i = first + k;
+        if (!this.owns(i)) {
+          const owner = this.layout.nodes[ownerOf(this.layout, i)];
+          throw new BadArgument(`index ${i} of list '${this.name}' belongs to ${owner}`);
+        }
+        const offset = localOffset(this.layout, i);
+        if (offset > end) {
+          throw new DataLost(
+            `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items before ` +
+              `index ${i} (did this server restart? it keeps lists in memory only)`,
+          );
+        }
+        if (offset === end) end++;
+        bytes += values[k].length;
+      }
+    }
+    const copy = new Uint8Array(bytes);
+    let at = 0;
+    for (const [first, values] of runs) {
+      for (let k = 0; k < values.length; k++) {
+        const value = values[k];
+        copy.set(value, at);
+        const offset = localOffset(this.layout, first + k);
+        if (items[offset] === undefined) this.#count++;
+        items[offset] = copy.subarray(at, at += value.length);
+      }
+    }
   }
 
   /** Replace the item at `i`; false if there is none. */
@@ -80,13 +113,13 @@ export class ListShard {
     return true;
   }
 
-  /** Remove and return the item at `i`, if held here. */
-  remove(i: number): Uint8Array | undefined {
+  /** Remove and return the item at `i` if it is the last one held here; else `undefined`. */
+  removeLast(i: number): Uint8Array | undefined {
     const offset = localOffset(this.layout, i);
+    if (offset !== this.#items.length - 1) return undefined;
     const value = this.#items[offset];
-    if (value === undefined) return undefined;
-    this.#items[offset] = undefined;
-    this.#count--;
+    this.#items.length = offset;
+    if (value !== undefined) this.#count--;
     this.#trimEnd();
     return value;
   }

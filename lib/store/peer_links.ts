@@ -3,19 +3,20 @@
  * users run (`Connection`, role `"peer"`). The home uses them to store items on their owners
  * and to serve negative indexes that resolve to another node's block.
  *
- * A peer that restarted has forgotten the list; a call answered `NOT_FOUND` opens the list on
- * that peer again and is retried once.
+ * A peer that restarted has forgotten the list. A call answered `NOT_FOUND` opens the list on
+ * that peer again and is retried once — unless the peer should be holding items of it, in
+ * which case they are lost and the call fails with `DATA_LOST` rather than carry on over a hole.
  *
  * @example
  * ```ts
  * import { PeerLinks } from "./peer_links.ts";
- * const peers = new PeerLinks({ requestTimeoutMs: 5000 });
+ * const peers = new PeerLinks({ requestTimeoutMs: 5000 }, () => false);
  * // await peers.call(shard, 1, "list.store", [name, segments]);
  * await peers.close();
  * ```
  * @module
  */
-import { NotFound } from "../wire/errors.ts";
+import { DataLost, NotFound } from "../wire/errors.ts";
 import { ListOp } from "../wire/list_protocol.ts";
 import { Connection } from "../net/connection.ts";
 import type { Timeouts } from "../net/limits.ts";
@@ -25,10 +26,18 @@ import type { ListShard } from "./list_shard.ts";
 export class PeerLinks {
   readonly #links = new Map<string, Connection>();
   readonly #timeouts: Partial<Timeouts>;
+  readonly #expectsItems: (shard: ListShard, peer: number) => boolean;
 
-  /** Links that connect with these timeouts. */
-  constructor(timeouts: Partial<Timeouts> = {}) {
+  /**
+   * Links that connect with these timeouts. `expectsItems(shard, peer)` says whether node
+   * `peer` should hold items of the list by now.
+   */
+  constructor(
+    timeouts: Partial<Timeouts> = {},
+    expectsItems: (shard: ListShard, peer: number) => boolean = () => false,
+  ) {
     this.#timeouts = timeouts;
+    this.#expectsItems = expectsItems;
   }
 
   /** Call `op` on node `peer` of `shard`'s list. */
@@ -38,9 +47,20 @@ export class PeerLinks {
       return await link.request(op, args);
     } catch (error) {
       if (!(error instanceof NotFound)) throw error;
+      if (this.#expectsItems(shard, peer)) {
+        throw new DataLost(
+          `${link.address} no longer has list '${shard.name}' and the items it held ` +
+            `(did it restart? servers keep lists in memory only)`,
+        );
+      }
       await link.request(ListOp.Open, [shard.name, shard.layout, peer]);
       return await link.request(op, args);
     }
+  }
+
+  /** Call `op` on the server at `address`, as it is (no re-open on `NOT_FOUND`). */
+  request(address: string, op: string, args: unknown[]): Promise<unknown> {
+    return this.#link(address).request(op, args);
   }
 
   /** Close every link. */

@@ -25,6 +25,9 @@
  */
 import { IndexError, UnsupportedOperation } from "../wire/errors.ts";
 
+/** The most value bytes one group commit gathers from queued appends (one append may be more). */
+export const GROUP_COMMIT_MAX_BYTES = 8 * 1024 * 1024;
+
 /** How the sequencer stores and removes items; either may be synchronous. */
 export interface Placement {
   /** Store `values` at `start…`; all or nothing (undo any part stored before failing). */
@@ -149,7 +152,14 @@ export class Sequencer {
         continue;
       }
       let end = 1;
-      while (end < this.#queue.length && this.#queue[end].kind === "append") end++;
+      let bytes = byteLength(head.values);
+      while (end < this.#queue.length) {
+        const next = this.#queue[end];
+        if (next.kind !== "append") break;
+        bytes += byteLength(next.values);
+        if (bytes > GROUP_COMMIT_MAX_BYTES) break;
+        end++;
+      }
       const batch = this.#queue.splice(0, end) as Extract<TailOperation, { kind: "append" }>[];
       const values = batch.length === 1 ? batch[0].values : batch.flatMap((op) => op.values);
       settle(
@@ -164,6 +174,12 @@ export class Sequencer {
       );
     }
   }
+}
+
+function byteLength(values: Uint8Array[]): number {
+  let bytes = 0;
+  for (const value of values) bytes += value.length;
+  return bytes;
 }
 
 /** Run `work` (sync or async) and route its outcome; never throws. */

@@ -27,7 +27,7 @@
  * @module
  */
 import { decodeValue, encodeValue } from "../wire/codec.ts";
-import { BadArgument, ProtocolError } from "../wire/errors.ts";
+import { BadArgument, DataLost, ProtocolError } from "../wire/errors.ts";
 import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
 import { Connection } from "../net/connection.ts";
 import type { Timeouts } from "../net/limits.ts";
@@ -86,9 +86,18 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       new Connection(address, {
         connectTimeoutMs: options.connectTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,
-        // Runs again after every reconnect, so a restarted server learns the list back.
+        // Runs again after every reconnect, so a restarted server learns the list back —
+        // unless it should be holding items of it, which it then has lost.
         onConnect: async (session) => {
-          await session.request(ListOp.Open, [name, layout, self]);
+          const opened = await session.request(ListOp.Open, [name, layout, self]);
+          if (self === 0 || (opened as { count?: unknown })?.count !== 0) return;
+          const length = await links[0].request(ListOp.Length, [name]);
+          if (typeof length === "number" && length > self * layout.partitionSize) {
+            throw new DataLost(
+              `${address} holds none of list '${name}' although its length is ${length}: ` +
+                `that server restarted and lost its items (servers keep lists in memory only)`,
+            );
+          }
         },
       })
     );

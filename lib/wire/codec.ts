@@ -18,8 +18,19 @@
  * ```
  * @module
  */
-import { Decoder, Encoder, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
+import { Decoder, Encoder, ExtData, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
 import { BadArgument, ProtocolError } from "./errors.ts";
+
+/**
+ * A msgpack extension value of a type this codec does not know; written back unchanged.
+ *
+ * @example
+ * ```ts
+ * import { ExtData } from "./codec.ts";
+ * const raw = new ExtData(42, new Uint8Array([1]));
+ * ```
+ */
+export { ExtData };
 
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -27,7 +38,9 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** Refuse objects msgpack would silently flatten (Map → {}, Uint16Array → bytes, class → map). */
 function refuseLossyObjects(object: unknown): null {
   if (typeof object !== "object" || object === null) return null;
-  if (object instanceof Uint8Array || Array.isArray(object)) return null;
+  if (object instanceof Uint8Array || Array.isArray(object) || object instanceof ExtData) {
+    return null;
+  }
   const proto = Object.getPrototypeOf(object);
   if (proto === Object.prototype || proto === null) return null;
   const kind = Object.prototype.toString.call(object).slice(8, -1);
@@ -38,8 +51,14 @@ function refuseLossyObjects(object: unknown): null {
 }
 
 const valueExtensions = new ExtensionCodec();
-// Type 0 never reaches the wire: the guard returns null (encode normally) or throws.
-valueExtensions.register({ type: 0, encode: refuseLossyObjects, decode: (data) => data });
+// The guard sits in slot 0 but never writes type 0: it returns null (encode normally) or
+// throws. Values of extension type 0 from other writers decode as ExtData, like any type this
+// codec does not know, and can be written back unchanged.
+valueExtensions.register({
+  type: 0,
+  encode: refuseLossyObjects,
+  decode: (data, type) => new ExtData(type, data.slice()),
+});
 
 /** The parts of msgpack's classes we extend; they are private in its type declarations. */
 interface EncoderInternals {

@@ -30,7 +30,7 @@ export const ErrorCode = {
   Unavailable: "UNAVAILABLE",
   Timeout: "TIMEOUT",
   Limit: "LIMIT",
-  Cancelled: "CANCELLED",
+  DataLost: "DATA_LOST",
   Internal: "INTERNAL",
 } as const;
 
@@ -220,15 +220,16 @@ export class TimeoutError extends Unavailable {
 export class LimitExceeded extends withCode(ErrorCode.Limit) {}
 
 /**
- * A stream was cancelled by the other side.
+ * A server is missing items it should hold — typically it restarted and lost them (servers
+ * without a data directory keep nothing across a restart). Nothing is silently overwritten.
  *
  * @example
  * ```ts
- * import { Cancelled } from "./errors.ts";
- * throw new Cancelled("stream cancelled by the consumer");
+ * import { DataLost } from "./errors.ts";
+ * throw new DataLost("list 'a' on 127.0.0.1:4445 is missing items before index 200");
  * ```
  */
-export class Cancelled extends withCode(ErrorCode.Cancelled) {}
+export class DataLost extends withCode(ErrorCode.DataLost) {}
 
 /**
  * The server failed in a way it did not expect; the message says what it saw.
@@ -255,7 +256,7 @@ const classByCode: Record<string, new (message: string) => TypenetError> = {
   [ErrorCode.Unavailable]: Unavailable,
   [ErrorCode.Timeout]: TimeoutError,
   [ErrorCode.Limit]: LimitExceeded,
-  [ErrorCode.Cancelled]: Cancelled,
+  [ErrorCode.DataLost]: DataLost,
   [ErrorCode.Internal]: InternalError,
 };
 

@@ -5,7 +5,7 @@
  *
  * | kind | shape | direction |
  * | --- | --- | --- |
- * | 0 HELLO | `[0, {magic, version, role, agent}]` | first frame from the connecting side |
+ * | 0 HELLO | `[0, {magic, version, role, agent, maxFrameBytes}]` | first frame from the connecting side |
  * | 1 WELCOME | `[1, {version, role, agent, maxFrameBytes, serverId}]` | answer to HELLO |
  * | 2 REQUEST | `[2, id, op, args]` | either side |
  * | 3 RESPONSE | `[3, id, result]` | answer to REQUEST |
@@ -59,6 +59,8 @@ export interface Hello {
   role: string;
   /** Free text naming the software, e.g. `"typenet/0.1.0"`. */
   agent: string;
+  /** The largest frame body the connecting side accepts. */
+  maxFrameBytes: number;
 }
 
 /** The accepting side's answer to a hello. */
@@ -165,7 +167,13 @@ export type Message =
 export function toWire(m: Message): unknown[] {
   switch (m.kind) {
     case Kind.Hello:
-      return [m.kind, { magic: m.magic, version: m.version, role: m.role, agent: m.agent }];
+      return [m.kind, {
+        magic: m.magic,
+        version: m.version,
+        role: m.role,
+        agent: m.agent,
+        maxFrameBytes: m.maxFrameBytes,
+      }];
     case Kind.Welcome:
       return [m.kind, {
         version: m.version,
@@ -254,8 +262,11 @@ export function parseMessage(body: unknown): Message {
         kind,
         magic: text(h.magic, "HELLO magic"),
         version: count(h.version, "HELLO version"),
-        role: text(h.role, "HELLO role"),
+        // Only magic and version are checked here, so that a hello from another protocol
+        // version still gets a VERSION_MISMATCH that names both versions.
+        role: typeof h.role === "string" ? h.role : "",
         agent: typeof h.agent === "string" ? h.agent : "",
+        maxFrameBytes: Number.isSafeInteger(h.maxFrameBytes) ? h.maxFrameBytes as number : 0,
       };
     }
     case Kind.Welcome: {

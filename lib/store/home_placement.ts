@@ -1,0 +1,119 @@
+/**
+ * How a list's home stores the items its sequencer hands out: the runs that fall in its own
+ * blocks go into its shard, the others to their owners (`list.store`, split into requests of
+ * at most {@link STORE_REQUEST_BYTES}). All or nothing: if any owner fails, every owner is
+ * told to drop what it got from this batch (`list.truncate`), so those indexes can be handed
+ * out again cleanly. Pops take the last item from whichever node holds it.
+ *
+ * @example
+ * ```ts
+ * import { homePlacement } from "./home_placement.ts";
+ * import { Sequencer } from "./sequencer.ts";
+ * // const sequencer = new Sequencer(homePlacement(shard, peers), "list 'a'");
+ * ```
+ * @module
+ */
+import { InternalError } from "../wire/errors.ts";
+import { ListOp, ownerOf } from "../wire/list_protocol.ts";
+import type { ListShard } from "./list_shard.ts";
+import type { PeerLinks } from "./peer_links.ts";
+import type { Placement } from "./sequencer.ts";
+
+/** The most value bytes one `list.store` request carries (a single larger item goes alone). */
+export const STORE_REQUEST_BYTES = 1024 * 1024;
+
+/** A run of consecutive items: `[firstIndex, values]`. */
+export type Run = [number, Uint8Array[]];
+
+/**
+ * The {@link Placement} for `shard`, the home's share of its list.
+ *
+ * @example
+ * ```ts
+ * import { homePlacement } from "./home_placement.ts";
+ * // homePlacement(shard, peers).place(0, [bytes]);
+ * ```
+ */
+export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
+  return {
+    place(start, values) {
+      const { local, remote } = splitByOwner(shard, start, values);
+      if (remote.size === 0) return shard.storeRuns(local);
+      return storeRemote(shard, peers, start, remote).then(() => shard.storeRuns(local));
+    },
+    take(index) {
+      if (!shard.owns(index)) {
+        const owner = ownerOf(shard.layout, index);
+        return peers.call(shard, owner, ListOp.Take, [shard.name, index]) as Promise<Uint8Array>;
+      }
+      const value = shard.removeLast(index);
+      if (!value) throw new InternalError(`list '${shard.name}' has no item ${index} to remove`);
+      return value;
+    },
+  };
+}
+
+/** Cut `values` (indexes from `start`) into runs: the home's own, and each owner's. */
+function splitByOwner(shard: ListShard, start: number, values: Uint8Array[]) {
+  const size = shard.layout.partitionSize;
+  const local: Run[] = [];
+  const remote = new Map<number, Run[]>();
+  const end = start + values.length;
+  for (let i = start; i < end;) {
+    const blockEnd = Math.min(end, (Math.floor(i / size) + 1) * size);
+    const owner = ownerOf(shard.layout, i);
+    const run: Run = [i, values.slice(i - start, blockEnd - start)];
+    if (owner === shard.self) local.push(run);
+    else (remote.get(owner) ?? remote.set(owner, []).get(owner)!).push(run);
+    i = blockEnd;
+  }
+  return { local, remote };
+}
+
+/** Group runs into `list.store` requests of at most STORE_REQUEST_BYTES of values each. */
+function storeRequests(runs: Run[]): Run[][] {
+  const requests: Run[][] = [];
+  let current: Run[] = [];
+  let bytes = 0;
+  for (const [first, values] of runs) {
+    let from = 0;
+    for (let k = 0; k < values.length; k++) {
+      const size = values[k].length;
+      if (bytes > 0 && bytes + size > STORE_REQUEST_BYTES) {
+        if (k > from) current.push([first + from, values.slice(from, k)]);
+        requests.push(current);
+        current = [];
+        bytes = 0;
+        from = k;
+      }
+      bytes += size;
+    }
+    current.push([first + from, values.slice(from)]);
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+/** Store every owner's runs; if any request fails, undo the whole batch everywhere and throw. */
+async function storeRemote(
+  shard: ListShard,
+  peers: PeerLinks,
+  start: number,
+  remote: Map<number, Run[]>,
+): Promise<void> {
+  const owners = [...remote.keys()];
+  const results = await Promise.allSettled(owners.map(async (owner) => {
+    // One owner's requests go in order, so its items arrive without gaps.
+    for (const runs of storeRequests(remote.get(owner)!)) {
+      await peers.call(shard, owner, ListOp.Store, [shard.name, runs]);
+    }
+  }));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (!failure) return;
+  // Undo everywhere, including owners that failed late (a timeout): nothing from this
+  // batch may survive, because its indexes will be handed out again.
+  await Promise.allSettled(
+    owners.map((owner) => peers.call(shard, owner, ListOp.Truncate, [shard.name, start])),
+  );
+  throw failure.reason;
+}
