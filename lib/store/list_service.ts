@@ -92,6 +92,14 @@ export class ListService {
           const shard = this.#shard(args);
           return { count: shard.count, length: this.#sequencers.get(shard.name)?.length ?? null };
         },
+        [ListOp.Drop]: (args) => {
+          argCount(args, 1, ListOp.Drop);
+          const shard = this.#shards.get(argString(args, 0, "name"));
+          if (!shard) return 0;
+          this.#shards.delete(shard.name);
+          this.#sequencers.delete(shard.name);
+          return shard.count;
+        },
         [ListOp.Store]: (args, call) => {
           peersOnly(ListOp.Store, call);
           return this.#store(args);

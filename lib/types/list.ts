@@ -347,6 +347,27 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   }
 
   /**
+   * Delete the list and every item of it from every node, then close. Resolves to the number
+   * of items removed. Not atomic across nodes: if a node is unavailable, the others are
+   * still cleared and the call fails naming it; call it again once the node is back.
+   *
+   * @example
+   * ```ts
+   * await li.destroy();
+   * ```
+   */
+  async destroy(): Promise<number> {
+    try {
+      const removed = await Promise.all(
+        this.#links.map((link) => link.request(ListOp.Drop, [this.name])),
+      );
+      return removed.reduce<number>((sum, n) => sum + this.#index(n), 0);
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
    * Close the connections to every node.
    *
    * @example

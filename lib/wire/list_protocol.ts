@@ -29,6 +29,7 @@ export const ListOp = {
   Range: "list.range",
   Find: "list.find",
   Stats: "list.stats",
+  Drop: "list.drop",
   Store: "list.store",
   Take: "list.take",
   Truncate: "list.truncate",

@@ -1,0 +1,118 @@
+/**
+ * The typenet tour (`deno task demo`): starts two list servers on 127.0.0.1, uses one List
+ * spread over both, prints each step and what it returned, then stops the servers.
+ *
+ * It asks for ports 4444 and 4445, as in the README, and takes free ports if those are busy.
+ *
+ * @example
+ * ```sh
+ * deno run --allow-run --allow-read --allow-net=127.0.0.1 examples/tour.ts
+ * ```
+ * @module
+ */
+import { List, UnsupportedOperation } from "../mod.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** A `typenet server` child process. */
+interface RunningServer {
+  address: string;
+  process: Deno.ChildProcess;
+}
+
+/** Start `typenet server 127.0.0.1 PORT`; resolves once it prints its ready line. */
+async function startServer(port: number): Promise<RunningServer> {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", CLI, "server", "127.0.0.1", String(port)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await lines.read();
+    if (done) {
+      await process.status;
+      throw new Error(`typenet server on port ${port} did not start`);
+    }
+    text += value;
+  }
+  lines.releaseLock();
+  process.stdout.cancel().catch(() => {});
+  const line = text.split("\n")[0];
+  console.log(`$ typenet server 127.0.0.1 ${port}\n${line}`);
+  return { address: line.replace("typenet server listening on ", ""), process };
+}
+
+async function stopServer(server: RunningServer): Promise<void> {
+  try {
+    server.process.kill("SIGTERM");
+  } catch {
+    // Already gone.
+  }
+  await server.process.status;
+}
+
+function isFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Print a line of the tour and what it returned (`text` is printed as it is). */
+function show(code: string, result?: unknown, text?: string): void {
+  const shown = text ?? (result === undefined ? undefined : Deno.inspect(result));
+  console.log(shown === undefined ? code : `${code.padEnd(32)} → ${shown}`);
+}
+
+async function tour(nodes: string[]): Promise<void> {
+  console.log(`\nconst nodes = ${Deno.inspect(nodes)}`);
+  console.log(`const li = await List.open("list-test", { nodes, partitionSize: 10000 })`);
+  let li = await List.open("list-test", { nodes, partitionSize: 10000 });
+  await li.append(0);
+  await li.append("test");
+  show(`await li.append(0); await li.append("test")`);
+  show("await li.at(0)", await li.at(0));
+  show("await li.at(-1)", await li.at(-1));
+  show("await li.slice(0, 2)", await li.slice(0, 2));
+  show("for await (const x of li) console.log(x)");
+  for await (const x of li) console.log(x);
+  await li.delete(-1);
+  show("await li.delete(-1); await li.length()", await li.length());
+  await li.extend(Array.from({ length: 20 }, (_, i) => i * i));
+  show("await li.extend(squares of 0…19)", await li.length());
+  show("await li.slice(-3)", await li.slice(-3));
+  show("await li.slice(undefined, 6, 2)", await li.slice(undefined, 6, 2));
+  show("await li.includes(361)", await li.includes(361));
+  try {
+    await li.delete(0);
+  } catch (error) {
+    if (!(error instanceof UnsupportedOperation)) throw error;
+    show("await li.delete(0)", undefined, `${error.name}: ${error.message}`);
+  }
+  show("await li.destroy()", undefined, `${await li.destroy()} items removed from both servers`);
+
+  console.log(`\nli = await List.open("list-test", { nodes, partitionSize: 100 })`);
+  li = await List.open("list-test", { nodes, partitionSize: 100 });
+  console.log("for (let i = 0; i < 10_000; i++) await li.append(i)");
+  for (let i = 0; i < 10_000; i++) await li.append(i);
+  console.log("console.log(await li.nodeDebug())");
+  console.log(await li.nodeDebug());
+  await li.destroy();
+}
+
+const servers: RunningServer[] = [];
+console.log("typenet tour: two list servers on this machine and one List spread over both\n");
+try {
+  const ports = isFree(4444) && isFree(4445) ? [4444, 4445] : [0, 0];
+  if (ports[0] === 0) console.log("(ports 4444 and 4445 are busy: using free ports)");
+  for (const port of ports) servers.push(await startServer(port));
+  await tour(servers.map((s) => s.address));
+} finally {
+  console.log("\nstopping the servers");
+  await Promise.all(servers.map(stopServer));
+}

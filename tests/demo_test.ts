@@ -1,0 +1,32 @@
+/** `deno task demo` runs the tour end to end: servers start, the List works, servers stop. */
+import assert from "node:assert/strict";
+import { repoPath, runScript } from "./support/process.ts";
+
+Deno.test("the tour runs and prints the original's node info for 10,000 items", async () => {
+  await using tour = runScript(repoPath("examples/tour.ts"), [], {
+    permissions: ["--allow-run", "--allow-read", "--allow-net=127.0.0.1"],
+  });
+  const status = await tour.status;
+  await tour.stop();
+  assert.equal(status.code, 0, tour.stderr.join("\n"));
+  const out = tour.stdout.join("\n");
+  const hosts = [...out.matchAll(/^typenet server listening on (127\.0\.0\.1:\d+)$/gm)].map((m) =>
+    m[1]
+  );
+  assert.equal(hosts.length, 2);
+  for (
+    const line of [
+      'await li.at(-1)                  → "test"',
+      'await li.slice(0, 2)             → [ 0, "test" ]',
+      "await li.delete(0)               → UnsupportedOperation: List only supports deleting",
+      [
+        "---- node info ----",
+        `Node(name=list-test, host=${hosts[0]}, len=5000)`,
+        `Node(name=list-test, host=${hosts[1]}, len=5000)`,
+      ].join("\n"),
+      "stopping the servers",
+    ]
+  ) {
+    assert.ok(out.includes(line), `the tour should print:\n${line}\n--- it printed:\n${out}`);
+  }
+});

@@ -1,0 +1,105 @@
+/**
+ * The sequencer alone, with placements that finish now, later, or fail: indexes are handed out
+ * once and in order, queued appends go out together, and a failed batch leaves no trace.
+ */
+import assert from "node:assert/strict";
+import { IndexError, Unavailable, UnsupportedOperation } from "../lib/wire/errors.ts";
+import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
+import { rejectsWith } from "./support/assert.ts";
+
+const bytes = (...values: number[]) => values.map((v) => new Uint8Array([v]));
+
+/** A placement whose stores wait until released, recording each batch. */
+function slowPlacement() {
+  const stored: number[] = [];
+  const batches: number[][] = [];
+  const waiting: { release(): void; fail(e: Error): void }[] = [];
+  const placement: Placement = {
+    place: (start, values) =>
+      new Promise<void>((resolve, reject) => {
+        batches.push(values.map((v) => v[0]));
+        waiting.push({
+          release: () => {
+            values.forEach((v, k) => stored[start + k] = v[0]);
+            resolve();
+          },
+          fail: reject,
+        });
+      }),
+    take: (index) => {
+      const value = stored[index];
+      stored.length = index;
+      return new Uint8Array([value]);
+    },
+  };
+  return { placement, stored, batches, waiting };
+}
+
+Deno.test("with nothing in flight, local appends and pops finish at once", () => {
+  const items: Uint8Array[] = [];
+  const seq = new Sequencer({
+    place: (start, values) => void items.splice(start, values.length, ...values),
+    take: (index) => items.splice(index, 1)[0],
+  });
+  assert.equal(seq.append(bytes(1, 2)), 0);
+  assert.equal(seq.append(bytes(3)), 2);
+  assert.equal(seq.length, 3);
+  assert.deepEqual(seq.pop(), new Uint8Array([3]));
+  assert.equal(seq.length, 2);
+});
+
+Deno.test("appends queued behind a slow batch go out as one group, in order", async () => {
+  const { placement, batches, waiting, stored } = slowPlacement();
+  const seq = new Sequencer(placement);
+  const first = seq.append(bytes(1));
+  const queued = [seq.append(bytes(2, 3)), seq.append(bytes(4)), seq.append(bytes(5))];
+  assert.equal(seq.length, 0, "nothing counts until it is stored");
+  waiting.shift()!.release();
+  assert.equal(await first, 0);
+  await Promise.resolve();
+  assert.deepEqual(batches, [[1], [2, 3, 4, 5]]);
+  waiting.shift()!.release();
+  assert.deepEqual(await Promise.all(queued), [1, 3, 4]);
+  assert.equal(seq.length, 5);
+  assert.deepEqual(stored, [1, 2, 3, 4, 5]);
+});
+
+Deno.test("a failed batch fails its writers, hands its indexes out again, keeps the rest", async () => {
+  const { placement, waiting, stored } = slowPlacement();
+  const seq = new Sequencer(placement);
+  const ok = seq.append(bytes(1));
+  waiting.shift()!.release();
+  assert.equal(await ok, 0);
+  const doomed = seq.append(bytes(2, 3));
+  const after = seq.append(bytes(4));
+  waiting.shift()!.fail(new Unavailable("b:2 is unavailable"));
+  await rejectsWith(() => doomed, Unavailable, "b:2");
+  assert.equal(seq.length, 1);
+  await Promise.resolve();
+  waiting.shift()!.release();
+  assert.equal(await after, 1);
+  assert.deepEqual(stored, [1, 4]);
+});
+
+Deno.test("pops wait for earlier appends and check that the index is the last", async () => {
+  const { placement, waiting } = slowPlacement();
+  const seq = new Sequencer(placement);
+  const results = Promise.allSettled([
+    seq.append(bytes(7, 8, 9)),
+    seq.pop(),
+    seq.pop(0),
+    seq.pop(-1),
+  ]);
+  waiting.shift()!.release();
+  const [appended, popped, notLast, last] = await results;
+  assert.deepEqual(appended, { status: "fulfilled", value: 0 });
+  assert.deepEqual(popped, { status: "fulfilled", value: new Uint8Array([9]) });
+  assert.equal(notLast.status, "rejected");
+  assert.ok(notLast.reason instanceof UnsupportedOperation);
+  assert.match(notLast.reason.message, /index 0 is not the last/);
+  assert.deepEqual(last, { status: "fulfilled", value: new Uint8Array([8]) });
+  assert.equal(seq.length, 1);
+  assert.deepEqual(await seq.pop(), new Uint8Array([7]));
+  await rejectsWith(() => seq.pop(), IndexError, "empty");
+  await rejectsWith(() => seq.pop(-1), IndexError);
+});
