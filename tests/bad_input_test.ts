@@ -134,9 +134,12 @@ Deno.test("bad input never takes the list server down", async (t) => {
   await t.step("wrong argument types are BAD_ARGUMENT, naming the argument", async () => {
     await using raw = await greeted();
     const cases: [string, unknown[], string][] = [
-      [ListOp.Append, [5, [new Uint8Array([1])]], "name must be a non-empty string"],
-      [ListOp.Append, [witnessName, "x"], "values must be a non-empty array of bytes"],
-      [ListOp.Append, [witnessName, [1, 2]], "each of values must be bytes"],
+      [ListOp.Append, [5, [new Uint8Array([1]), [1]]], "name must be a non-empty string"],
+      [ListOp.Append, [witnessName, "x"], "values must be a value batch [bytes, lengths]"],
+      [ListOp.Append, [witnessName, [[1, 2], [1, 1]]], "values must be a value batch"],
+      [ListOp.Append, [witnessName, [new Uint8Array([1, 2]), [1]]], "add up to 1, but there are 2"],
+      [ListOp.Append, [witnessName, [new Uint8Array([1, 2]), [0, 2]]], "positive integer"],
+      [ListOp.Append, [witnessName, [new Uint8Array(0), []]], "at least one value"],
       [ListOp.Append, [witnessName], "takes 2 argument(s)"],
       [ListOp.Get, [witnessName, "3"], "index must be an integer, got string"],
       [ListOp.Get, [witnessName, 1.5], "index must be an integer"],

@@ -3,10 +3,14 @@ import assert from "node:assert/strict";
 import {
   decodeMessage,
   decodeValue,
+  decodeValueAt,
   encodeMessageShared,
   encodeValue,
+  encodeValueShared,
   ExtData,
 } from "../lib/wire/codec.ts";
+import { ScalarWriter } from "../lib/wire/scalars.ts";
+import { batchViews, checkBatch, ValueBatchWriter } from "../lib/wire/value_batch.ts";
 import { BadArgument, ProtocolError } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 
@@ -101,4 +105,66 @@ Deno.test("unknown extension types (0 included) decode as ExtData and encode bac
     assert.equal(decoded.type, type);
     assert.deepEqual(encodeValue(decoded), foreign);
   }
+});
+
+Deno.test("the scalar fast path writes exactly what the msgpack library writes", () => {
+  const numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+  const signed = numbers.flatMap((n) => [n, -n]).concat([-31, -32, -33, -128, -129, -32768]);
+  const texts = [0, 1, 31, 32, 33, 255, 256, 65535, 65536].flatMap((n) => [
+    "a".repeat(n),
+    "é".repeat(Math.ceil(n / 2)),
+  ]).concat(["日本語", "🚀 emoji", "mixed ascii and ü"]);
+  const values: unknown[] = [
+    ...signed,
+    -(2 ** 31),
+    -(2 ** 31) - 1,
+    0.5,
+    -1.25,
+    1e300,
+    NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    ...texts,
+    null,
+    undefined,
+    true,
+    false,
+    0n,
+    2n ** 64n - 1n,
+    -(2n ** 63n),
+    ...[0, 1, 255, 256, 65535, 65536].map((n) => new Uint8Array(n).fill(n % 251)),
+  ];
+  for (const value of values) {
+    const writer = new ScalarWriter();
+    assert.ok(writer.write(value), `fast path for ${typeof value}`);
+    const fast = writer.take();
+    assert.deepEqual(
+      fast,
+      encodeValueShared(value).slice(),
+      `encoding of ${String(value).slice(0, 20)}`,
+    );
+    const back = decodeValue(fast);
+    if (Number.isNaN(value)) assert.ok(Number.isNaN(back));
+    else if (value === undefined) assert.equal(back, null);
+    else if (Object.is(value, -0)) assert.equal(back, 0);
+    else assert.deepEqual(back, value);
+  }
+});
+
+Deno.test("a batch packs values back to back and checks what it receives", async () => {
+  const writer = new ValueBatchWriter();
+  const values = ["a", { b: [1, 2] }, 3n, new Uint8Array([4]), null];
+  for (const value of values) writer.add(value);
+  const batch = writer.take();
+  assert.equal(writer.count, 0);
+  assert.deepEqual(batchViews(batch).map(decodeValue), values);
+  let at = 0;
+  const decoded = batch.lengths.map((n) => decodeValueAt(batch.bytes, at, at += n));
+  assert.deepEqual(decoded, values);
+  assert.deepEqual(checkBatch([batch.bytes, batch.lengths], "v"), batch);
+  await rejectsWith(() => checkBatch([batch.bytes, [1]], "v"), BadArgument, "add up to 1");
+  await rejectsWith(() => checkBatch([batch.bytes, []], "v"), BadArgument, "at least one");
+  await rejectsWith(() => checkBatch([batch.bytes, [0, 20]], "v"), BadArgument, "positive");
+  await rejectsWith(() => checkBatch(["x", [1]], "v"), BadArgument, "[bytes, lengths]");
 });

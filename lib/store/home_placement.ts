@@ -15,6 +15,7 @@
  */
 import { InternalError } from "../wire/errors.ts";
 import { ListOp, ownerOf } from "../wire/list_protocol.ts";
+import { batchOf, batchToWire } from "../wire/value_batch.ts";
 import type { ListShard } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
 import type { Placement } from "./sequencer.ts";
@@ -105,7 +106,8 @@ async function storeRemote(
   const results = await Promise.allSettled(owners.map(async (owner) => {
     // One owner's requests go in order, so its items arrive without gaps.
     for (const runs of storeRequests(remote.get(owner)!)) {
-      await peers.call(shard, owner, ListOp.Store, [shard.name, runs]);
+      const wire = runs.map(([first, values]) => [first, batchToWire(batchOf(values))]);
+      await peers.call(shard, owner, ListOp.Store, [shard.name, wire]);
     }
   }));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -13,7 +13,8 @@
  * ```
  * @module
  */
-import { argBytes, argBytesList, argCount, argInt, argRecord, argString } from "../wire/args.ts";
+import { argBatch, argBytes, argCount, argInt, argRecord, argString } from "../wire/args.ts";
+import { batchOf, batchToWire } from "../wire/value_batch.ts";
 import {
   BadArgument,
   DataLost,
@@ -64,7 +65,7 @@ export class ListService {
         [ListOp.Append]: (args) => {
           argCount(args, 2, ListOp.Append);
           const { sequencer } = this.#home(args);
-          return sequencer.append(argBytesList(args, 1, "values"));
+          return sequencer.append(argBatch(args, 1, "values"));
         },
         [ListOp.Length]: (args) => {
           argCount(args, 1, ListOp.Length);
@@ -129,10 +130,11 @@ export class ListService {
           const stop = argInt(args, 2, "stop", -1);
           const step = argInt(args, 3, "step");
           if (step === 0) throw new BadArgument("step must not be zero");
-          return shard.chunks(start, stop, step, {
+          const chunks = shard.chunks(start, stop, step, {
             maxItems: RANGE_CHUNK_ITEMS,
             maxBytes: RANGE_CHUNK_BYTES,
           });
+          return chunks.map((chunk) => batchToWire(batchOf(chunk)));
         },
       },
     });
@@ -257,16 +259,14 @@ export class ListService {
     const shard = this.#shard(args);
     const runs = args[1];
     if (!Array.isArray(runs)) throw new BadArgument("runs must be an array");
-    let stored = 0;
-    for (const run of runs) {
+    const received: Run[] = runs.map((run) => {
       if (!Array.isArray(run) || run.length !== 2) {
         throw new BadArgument("each run must be [firstIndex, values]");
       }
-      argInt(run, 0, "run start", 0);
-      stored += argBytesList(run, 1, "run values").length;
-    }
-    shard.storeRuns(runs as Run[]);
-    return stored;
+      return [argInt(run, 0, "run start", 0), argBatch(run, 1, "run values")];
+    });
+    shard.storeRuns(received);
+    return received.reduce((sum, [, values]) => sum + values.length, 0);
   }
 
   #shard(args: unknown[]): ListShard {

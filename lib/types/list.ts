@@ -27,6 +27,7 @@
  * @module
  */
 import { decodeValue, encodeValue } from "../wire/codec.ts";
+import { batchToWire, type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import { BadArgument, DataLost, ProtocolError } from "../wire/errors.ts";
 import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
 import { Connection } from "../net/connection.ts";
@@ -56,6 +57,8 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   /** Where its items live. */
   readonly layout: Readonly<ListLayout>;
   readonly #links: Connection[];
+  /** Encodes append and push batches; used synchronously, so one per List is enough. */
+  readonly #writer = new ValueBatchWriter();
 
   private constructor(name: string, layout: ListLayout, links: Connection[]) {
     this.name = name;
@@ -120,7 +123,8 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
    * ```
    */
   async append(value: unknown): Promise<number> {
-    return this.#index(await this.#home.request(ListOp.Append, [this.name, [encodeValue(value)]]));
+    this.#writer.add(value);
+    return await this.#appendBatch(this.#writer.take());
   }
 
   /**
@@ -133,9 +137,13 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
    */
   async push(...values: unknown[]): Promise<number> {
     if (values.length === 0) return await this.length();
-    const encoded = values.map(encodeValue);
-    const first = this.#index(await this.#home.request(ListOp.Append, [this.name, encoded]));
-    return first + values.length;
+    try {
+      for (const value of values) this.#writer.add(value);
+    } catch (error) {
+      this.#writer.take(); // drop the values before the one that failed
+      throw error;
+    }
+    return await this.#appendBatch(this.#writer.take()) + values.length;
   }
 
   /**
@@ -150,26 +158,21 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
    */
   async extend(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
     const limit = Math.min(BATCH_BYTES, Math.floor(this.#frameLimit() / 2));
-    let batch: Uint8Array[] = [];
-    let bytes = 0;
+    const writer = new ValueBatchWriter();
     let sent = 0;
     let inFlight: Promise<unknown> | undefined;
-    const flush = async () => {
-      // Encode the next batch while this one travels; wait before sending another.
+    const send = async (batch: ValueBatch) => {
+      // The next batch was encoded while this one travelled; one batch in flight at a time.
       await inFlight;
-      inFlight = this.#home.request(ListOp.Append, [this.name, batch]);
+      inFlight = this.#appendBatch(batch);
       inFlight.catch(() => {}); // Handled by the next await; must not count as unhandled.
-      sent += batch.length;
-      batch = [];
-      bytes = 0;
+      sent += batch.lengths.length;
     };
     for await (const value of values) {
-      const encoded = encodeValue(value);
-      if (batch.length > 0 && bytes + encoded.length > limit) await flush();
-      batch.push(encoded);
-      bytes += encoded.length;
+      writer.add(value);
+      if (writer.byteLength > limit && writer.count > 1) await send(writer.takeAllButLast());
     }
-    if (batch.length > 0) await flush();
+    if (writer.count > 0) await send(writer.take());
     await inFlight;
     return sent;
   }
@@ -256,7 +259,7 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
     const out: unknown[] = [];
     try {
       for (let chunk; (chunk = await reader.nextChunk()) !== null;) {
-        for (const bytes of chunk) out.push(decodeValue(bytes));
+        for (const value of chunk) out.push(value);
       }
     } finally {
       reader.close();
@@ -383,6 +386,13 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   /** `await using li = await List.open(…)` closes it at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Append an encoded batch at the home; resolves to the first index. */
+  async #appendBatch(batch: ValueBatch): Promise<number> {
+    return this.#index(
+      await this.#home.request(ListOp.Append, [this.name, batchToWire(batch)]),
+    );
   }
 
   get #home(): Connection {

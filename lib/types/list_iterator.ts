@@ -1,6 +1,6 @@
 /**
  * The iterator behind `for await (const x of list)`: reads the length once, then pulls the
- * items in chunks through a {@link RangeReader}, decoding each as the loop reaches it.
+ * items in decoded chunks through a {@link RangeReader}.
  * Leaving the loop early cancels the streams it opened.
  *
  * @example
@@ -10,7 +10,6 @@
  * ```
  * @module
  */
-import { decodeValue } from "../wire/codec.ts";
 import type { RangeReader } from "./range_reader.ts";
 
 /** See the module docs. */
@@ -18,7 +17,7 @@ export class ListIterator implements AsyncIterator<unknown> {
   readonly #length: () => Promise<number>;
   readonly #open: (count: number) => RangeReader;
   #reader: RangeReader | undefined;
-  #chunk: Uint8Array[] = [];
+  #chunk: unknown[] = [];
   #position = 0;
   #finished = false;
 
@@ -28,10 +27,10 @@ export class ListIterator implements AsyncIterator<unknown> {
     this.#open = open;
   }
 
-  /** The next item; decoded only now, so a loop that breaks early decodes no more. */
+  /** The next item. */
   next(): Promise<IteratorResult<unknown>> {
     if (this.#position < this.#chunk.length) {
-      return Promise.resolve({ value: decodeValue(this.#chunk[this.#position++]), done: false });
+      return Promise.resolve({ value: this.#chunk[this.#position++], done: false });
     }
     return this.#refill();
   }
@@ -53,7 +52,7 @@ export class ListIterator implements AsyncIterator<unknown> {
       }
       this.#chunk = chunk;
       this.#position = 1;
-      return { value: decodeValue(chunk[0]), done: false };
+      return { value: chunk[0], done: false };
     } catch (error) {
       this.#finish();
       throw error;

@@ -1,6 +1,6 @@
 /**
  * Reads a run of list items (`start, start+step, …`, `count` of them) from the nodes that hold
- * them, in index order, a chunk at a time.
+ * them, in index order, a chunk at a time, decoding them as it goes.
  *
  * Each node involved gets one `list.range` stream, opened when its first item is needed; the
  * stream runs ahead within its credit window, so items arrive in batches and the next chunk is
@@ -16,7 +16,9 @@
  * ```
  * @module
  */
+import { decodeValueAt } from "../wire/codec.ts";
 import { ProtocolError } from "../wire/errors.ts";
+import { checkBatch, type ValueBatch } from "../wire/value_batch.ts";
 import { type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
 import type { Connection } from "../net/connection.ts";
 import type { StreamReader } from "../net/stream_reader.ts";
@@ -27,10 +29,14 @@ const STREAM_WINDOW = 8;
 
 interface NodeStream {
   reader: Promise<StreamReader>;
-  chunk: Uint8Array[];
-  position: number;
+  /** The chunk being read: values back to back, their lengths, and where we are in it. */
+  chunk: ValueBatch;
+  item: number;
+  offset: number;
   ended: boolean;
 }
+
+const EMPTY: ValueBatch = { bytes: new Uint8Array(0), lengths: [] };
 
 /** See the module docs. */
 export class RangeReader {
@@ -58,8 +64,8 @@ export class RangeReader {
     return this.#done;
   }
 
-  /** The next items in order (from one node), or `null` when the run is over. */
-  async nextChunk(): Promise<Uint8Array[] | null> {
+  /** The next items in order (from one node), decoded, or `null` when the run is over. */
+  async nextChunk(): Promise<unknown[] | null> {
     if (this.#done >= this.#count) return null;
     const index = this.#start + this.#done * this.#step;
     const owner = ownerOf(this.#layout, index);
@@ -68,12 +74,14 @@ export class RangeReader {
       this.#done = this.#count;
       return null;
     }
-    const out: Uint8Array[] = [];
-    const { chunk } = stream;
-    while (this.#done < this.#count && stream.position < chunk.length) {
+    const out: unknown[] = [];
+    const { bytes, lengths } = stream.chunk;
+    while (this.#done < this.#count && stream.item < lengths.length) {
       const i = this.#start + this.#done * this.#step;
       if (ownerOf(this.#layout, i) !== owner) break;
-      out.push(chunk[stream.position++]);
+      const end = stream.offset + lengths[stream.item++];
+      out.push(decodeValueAt(bytes, stream.offset, end));
+      stream.offset = end;
       this.#done++;
     }
     return out;
@@ -98,24 +106,27 @@ export class RangeReader {
         reader: this.#links[owner].stream(ListOp.Range, [this.#name, index, stop, this.#step], {
           window: STREAM_WINDOW,
         }),
-        chunk: [],
-        position: 0,
+        chunk: EMPTY,
+        item: 0,
+        offset: 0,
         ended: false,
       };
       this.#streams.set(owner, stream);
     }
-    if (stream.position < stream.chunk.length) return stream;
+    if (stream.item < stream.chunk.lengths.length) return stream;
     if (stream.ended) return null;
     const next = await (await stream.reader).next();
     if (next.done) {
       stream.ended = true;
       return null;
     }
-    if (!Array.isArray(next.value) || !next.value.every((v) => v instanceof Uint8Array)) {
+    try {
+      stream.chunk = checkBatch(next.value, "range chunk");
+    } catch {
       throw new ProtocolError(`${this.#links[owner].address} sent a malformed range chunk`);
     }
-    stream.chunk = next.value;
-    stream.position = 0;
-    return stream.chunk.length > 0 ? stream : null;
+    stream.item = 0;
+    stream.offset = 0;
+    return stream;
   }
 }

@@ -13,6 +13,7 @@
  * @module
  */
 import { BadArgument } from "./errors.ts";
+import { batchViews, checkBatch } from "./value_batch.ts";
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -90,21 +91,16 @@ export function argBytes(args: unknown[], i: number, what: string): Uint8Array {
 }
 
 /**
- * A non-empty array of byte strings.
+ * A value batch `[bytes, lengths]` (see value_batch.ts), as views of its values.
  *
  * @example
  * ```ts
- * import { argBytesList } from "./args.ts";
- * argBytesList([[new Uint8Array([1])]], 0, "values").length; // 1
+ * import { argBatch } from "./args.ts";
+ * argBatch([[new Uint8Array([1, 2]), [1, 1]]], 0, "values").length; // 2
  * ```
  */
-export function argBytesList(args: unknown[], i: number, what: string): Uint8Array[] {
-  const value = args[i];
-  if (!Array.isArray(value) || value.length === 0) bad(what, "a non-empty array of bytes", value);
-  for (const item of value) {
-    if (!(item instanceof Uint8Array)) bad(`each of ${what}`, "bytes", item);
-  }
-  return value;
+export function argBatch(args: unknown[], i: number, what: string): Uint8Array[] {
+  return batchViews(checkBatch(args[i], what));
 }
 
 /**

@@ -20,6 +20,7 @@
  */
 import { Decoder, Encoder, ExtData, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
 import { BadArgument, ProtocolError } from "./errors.ts";
+import { NOT_SCALAR, readScalar, ScalarWriter } from "./scalars.ts";
 
 /**
  * A msgpack extension value of a type this codec does not know; written back unchanged.
@@ -101,6 +102,9 @@ const messageDecoder = new Decoder({
   maxMapLength: MAX_CONTAINER_LENGTH,
 });
 
+/** Encodes top-level scalars on the fast path; reused, taken after each value. */
+const scalarWriter = new ScalarWriter();
+
 /**
  * Encode a user value into bytes of its own (a copy, safe to keep).
  * Throws `BadArgument` for what msgpack cannot carry without loss (functions, symbols, Map,
@@ -113,8 +117,23 @@ const messageDecoder = new Decoder({
  * ```
  */
 export function encodeValue(value: unknown): Uint8Array {
+  if (scalarWriter.write(value)) return scalarWriter.take();
+  return encodeValueShared(value).slice();
+}
+
+/**
+ * Encode a user value with the msgpack library into its shared buffer: the result is valid
+ * until the next call. Prefer {@link encodeValue}, or `ValueBatchWriter` for many values.
+ *
+ * @example
+ * ```ts
+ * import { encodeValueShared } from "./codec.ts";
+ * const copy = encodeValueShared({ a: 1 }).slice();
+ * ```
+ */
+export function encodeValueShared(value: unknown): Uint8Array {
   try {
-    return valueEncoder.encode(value);
+    return valueEncoder.encodeSharedRef(value);
   } catch (error) {
     if (error instanceof BadArgument) throw error;
     throw new BadArgument(`cannot encode value: ${(error as Error).message}`);
@@ -131,8 +150,24 @@ export function encodeValue(value: unknown): Uint8Array {
  * ```
  */
 export function decodeValue(bytes: Uint8Array): unknown {
+  return decodeValueAt(bytes, 0, bytes.length);
+}
+
+/**
+ * Decode the one value in `bytes[start:end]` (a value inside a batch) without a view per call
+ * on the fast path. Malformed input raises `ProtocolError`.
+ *
+ * @example
+ * ```ts
+ * import { decodeValueAt } from "./codec.ts";
+ * decodeValueAt(new Uint8Array([0xc0, 0x01]), 1, 2); // 1
+ * ```
+ */
+export function decodeValueAt(bytes: Uint8Array, start: number, end: number): unknown {
+  const scalar = readScalar(bytes, start, end);
+  if (scalar !== NOT_SCALAR) return scalar;
   try {
-    return valueDecoder.decode(bytes);
+    return valueDecoder.decode(bytes.subarray(start, end));
   } catch (error) {
     throw new ProtocolError(`stored value is not valid msgpack: ${(error as Error).message}`);
   }

@@ -1,0 +1,169 @@
+/**
+ * Many encoded values travelling together: one byte string holding the values back to back,
+ * and their lengths — `[bytes, lengths]` on the wire. It costs one copy per batch where an
+ * array of byte strings costs a header, an object and a copy per value, and it is how
+ * appends, server-to-server stores and range chunks move items.
+ *
+ * @example
+ * ```ts
+ * import { ValueBatchWriter, batchViews } from "./value_batch.ts";
+ * const writer = new ValueBatchWriter();
+ * writer.add("a");
+ * writer.add({ b: 1 });
+ * const batch = writer.take(); // { bytes: Uint8Array(7), lengths: [2, 5] }
+ * batchViews(batch).length; // 2
+ * ```
+ * @module
+ */
+import { encodeValueShared } from "./codec.ts";
+import { BadArgument } from "./errors.ts";
+import { ScalarWriter } from "./scalars.ts";
+
+/** Values encoded back to back, and the length of each. */
+export interface ValueBatch {
+  bytes: Uint8Array;
+  lengths: number[];
+}
+
+/**
+ * Encodes values into one batch (scalars on the fast path, the rest through msgpack).
+ *
+ * @example
+ * ```ts
+ * import { ValueBatchWriter } from "./value_batch.ts";
+ * const w = new ValueBatchWriter();
+ * w.add(1);
+ * w.take().lengths; // [1]
+ * ```
+ */
+export class ValueBatchWriter {
+  #writer = new ScalarWriter();
+  #lengths: number[] = [];
+
+  /** Values added since the last take. */
+  get count(): number {
+    return this.#lengths.length;
+  }
+
+  /** Encoded bytes added since the last take. */
+  get byteLength(): number {
+    return this.#writer.length;
+  }
+
+  /** Encode and add `value`; returns its encoded size. Throws `BadArgument` if it cannot be. */
+  add(value: unknown): number {
+    const before = this.#writer.length;
+    if (!this.#writer.write(value)) this.#writer.writeRaw(encodeValueShared(value));
+    const size = this.#writer.length - before;
+    this.#lengths.push(size);
+    return size;
+  }
+
+  /** Every value but the last (its own copy); the last stays, to start the next batch. */
+  takeAllButLast(): ValueBatch {
+    const last = this.#lengths[this.#lengths.length - 1];
+    const writer = this.#writer;
+    const cut = writer.length - last;
+    const batch = { bytes: writer.bytes.slice(0, cut), lengths: this.#lengths.slice(0, -1) };
+    writer.bytes.copyWithin(0, cut, writer.length);
+    writer.length = last;
+    this.#lengths = [last];
+    return batch;
+  }
+
+  /** The batch so far (its own copy), then start empty. */
+  take(): ValueBatch {
+    const batch = { bytes: this.#writer.take(), lengths: this.#lengths };
+    this.#lengths = [];
+    return batch;
+  }
+}
+
+/**
+ * The wire form of a batch.
+ *
+ * @example
+ * ```ts
+ * import { batchToWire } from "./value_batch.ts";
+ * batchToWire({ bytes: new Uint8Array([1]), lengths: [1] }); // [Uint8Array [1], [1]]
+ * ```
+ */
+export function batchToWire(batch: ValueBatch): [Uint8Array, number[]] {
+  return [batch.bytes, batch.lengths];
+}
+
+/**
+ * Pack byte strings (stored values) into one batch: one copy.
+ *
+ * @example
+ * ```ts
+ * import { batchOf } from "./value_batch.ts";
+ * batchOf([new Uint8Array([1]), new Uint8Array([2, 3])]).lengths; // [1, 2]
+ * ```
+ */
+export function batchOf(values: Uint8Array[]): ValueBatch {
+  let total = 0;
+  for (const value of values) total += value.length;
+  const bytes = new Uint8Array(total);
+  const lengths = new Array<number>(values.length);
+  let at = 0;
+  for (let k = 0; k < values.length; k++) {
+    bytes.set(values[k], at);
+    at += lengths[k] = values[k].length;
+  }
+  return { bytes, lengths };
+}
+
+/**
+ * Check a received `[bytes, lengths]`: lengths are positive integers that add up to the
+ * bytes exactly. Throws `BadArgument` naming `what`.
+ *
+ * @example
+ * ```ts
+ * import { checkBatch } from "./value_batch.ts";
+ * checkBatch([new Uint8Array([1, 2]), [1, 1]], "values").lengths; // [1, 1]
+ * ```
+ */
+export function checkBatch(value: unknown, what: string): ValueBatch {
+  if (
+    !Array.isArray(value) || value.length !== 2 || !(value[0] instanceof Uint8Array) ||
+    !Array.isArray(value[1])
+  ) {
+    throw new BadArgument(`${what} must be a value batch [bytes, lengths]`);
+  }
+  const [bytes, lengths] = value as [Uint8Array, unknown[]];
+  if (lengths.length === 0) throw new BadArgument(`${what} must hold at least one value`);
+  let total = 0;
+  for (const length of lengths) {
+    if (!Number.isSafeInteger(length) || (length as number) < 1) {
+      throw new BadArgument(`${what}: each length must be a positive integer`);
+    }
+    total += length as number;
+  }
+  if (total !== bytes.length) {
+    throw new BadArgument(
+      `${what}: lengths add up to ${total}, but there are ${bytes.length} bytes`,
+    );
+  }
+  return { bytes, lengths: lengths as number[] };
+}
+
+/**
+ * Each value of a batch as a view into its bytes (no copy).
+ *
+ * @example
+ * ```ts
+ * import { batchViews } from "./value_batch.ts";
+ * batchViews({ bytes: new Uint8Array([1, 2, 3]), lengths: [1, 2] }); // [[1], [2, 3]]
+ * ```
+ */
+export function batchViews(batch: ValueBatch): Uint8Array[] {
+  const views = new Array<Uint8Array>(batch.lengths.length);
+  let at = 0;
+  for (let k = 0; k < views.length; k++) {
+    const end = at + batch.lengths[k];
+    views[k] = batch.bytes.subarray(at, end);
+    at = end;
+  }
+  return views;
+}
