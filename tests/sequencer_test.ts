@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import { IndexError, Unavailable, UnsupportedOperation } from "../lib/wire/errors.ts";
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
+import { batchOf, batchViews } from "../lib/wire/value_batch.ts";
 import { rejectsWith } from "./support/assert.ts";
 
-const bytes = (...values: number[]) => values.map((v) => new Uint8Array([v]));
+const bytes = (...values: number[]) => batchOf(values.map((v) => new Uint8Array([v])));
 
 /** A placement whose stores wait until released, recording each batch. */
 function slowPlacement() {
@@ -17,10 +18,10 @@ function slowPlacement() {
   const placement: Placement = {
     place: (start, values) =>
       new Promise<void>((resolve, reject) => {
-        batches.push(values.map((v) => v[0]));
+        batches.push(batchViews(values).map((v) => v[0]));
         waiting.push({
           release: () => {
-            values.forEach((v, k) => stored[start + k] = v[0]);
+            batchViews(values).forEach((v, k) => stored[start + k] = v[0]);
             resolve();
           },
           fail: reject,
@@ -38,7 +39,8 @@ function slowPlacement() {
 Deno.test("with nothing in flight, local appends and pops finish at once", () => {
   const items: Uint8Array[] = [];
   const seq = new Sequencer({
-    place: (start, values) => void items.splice(start, values.length, ...values),
+    place: (start, values) =>
+      void items.splice(start, values.lengths.length, ...batchViews(values)),
     take: (index) => items.splice(index, 1)[0],
   });
   assert.equal(seq.append(bytes(1, 2)), 0);

@@ -15,16 +15,13 @@
  */
 import { InternalError } from "../wire/errors.ts";
 import { ListOp, ownerOf } from "../wire/list_protocol.ts";
-import { batchOf, batchToWire } from "../wire/value_batch.ts";
-import type { ListShard } from "./list_shard.ts";
+import { batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
+import type { ListShard, Run } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
 import type { Placement } from "./sequencer.ts";
 
 /** The most value bytes one `list.store` request carries (a single larger item goes alone). */
 export const STORE_REQUEST_BYTES = 1024 * 1024;
-
-/** A run of consecutive items: `[firstIndex, values]`. */
-export type Run = [number, Uint8Array[]];
 
 /**
  * The {@link Placement} for `shard`, the home's share of its list.
@@ -32,7 +29,7 @@ export type Run = [number, Uint8Array[]];
  * @example
  * ```ts
  * import { homePlacement } from "./home_placement.ts";
- * // homePlacement(shard, peers).place(0, [bytes]);
+ * // homePlacement(shard, peers).place(0, batch);
  * ```
  */
 export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
@@ -54,42 +51,56 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
   };
 }
 
-/** Cut `values` (indexes from `start`) into runs: the home's own, and each owner's. */
-function splitByOwner(shard: ListShard, start: number, values: Uint8Array[]) {
+/** Cut `values` (indexes from `start`) into one run per block: the home's, and each owner's. */
+function splitByOwner(shard: ListShard, start: number, values: ValueBatch) {
   const size = shard.layout.partitionSize;
-  const local: Run[] = [];
-  const remote = new Map<number, Run[]>();
-  const end = start + values.length;
+  const end = start + values.lengths.length;
+  const firsts: number[] = [];
+  const sizes: number[] = [];
   for (let i = start; i < end;) {
     const blockEnd = Math.min(end, (Math.floor(i / size) + 1) * size);
-    const owner = ownerOf(shard.layout, i);
-    const run: Run = [i, values.slice(i - start, blockEnd - start)];
-    if (owner === shard.self) local.push(run);
-    else (remote.get(owner) ?? remote.set(owner, []).get(owner)!).push(run);
+    firsts.push(i);
+    sizes.push(blockEnd - i);
     i = blockEnd;
   }
+  const local: Run[] = [];
+  const remote = new Map<number, Run[]>();
+  splitBatch(values, sizes).forEach((batch, k) => {
+    const run: Run = [firsts[k], batch];
+    const owner = ownerOf(shard.layout, firsts[k]);
+    if (owner === shard.self) local.push(run);
+    else (remote.get(owner) ?? remote.set(owner, []).get(owner)!).push(run);
+  });
   return { local, remote };
 }
 
-/** Group runs into `list.store` requests of at most STORE_REQUEST_BYTES of values each. */
+/** Group runs into `list.store` requests of at most STORE_REQUEST_BYTES each. */
 function storeRequests(runs: Run[]): Run[][] {
   const requests: Run[][] = [];
   let current: Run[] = [];
   let bytes = 0;
-  for (const [first, values] of runs) {
+  for (const [first, batch] of runs) {
+    // Cut the run where the request would overflow.
+    const sizes: number[] = [];
     let from = 0;
-    for (let k = 0; k < values.length; k++) {
-      const size = values[k].length;
-      if (bytes > 0 && bytes + size > STORE_REQUEST_BYTES) {
-        if (k > from) current.push([first + from, values.slice(from, k)]);
+    batch.lengths.forEach((length, k) => {
+      if (bytes > 0 && bytes + length > STORE_REQUEST_BYTES) {
+        sizes.push(k - from);
+        from = k;
+        bytes = 0;
+      }
+      bytes += length;
+    });
+    sizes.push(batch.lengths.length - from);
+    let index = first;
+    splitBatch(batch, sizes).forEach((piece, k) => {
+      if (k > 0) {
         requests.push(current);
         current = [];
-        bytes = 0;
-        from = k;
       }
-      bytes += size;
-    }
-    current.push([first + from, values.slice(from)]);
+      if (piece.lengths.length > 0) current.push([index, piece]);
+      index += piece.lengths.length;
+    });
   }
   if (current.length > 0) requests.push(current);
   return requests;
@@ -106,7 +117,7 @@ async function storeRemote(
   const results = await Promise.allSettled(owners.map(async (owner) => {
     // One owner's requests go in order, so its items arrive without gaps.
     for (const runs of storeRequests(remote.get(owner)!)) {
-      const wire = runs.map(([first, values]) => [first, batchToWire(batchOf(values))]);
+      const wire = runs.map(([first, batch]) => [first, batchToWire(batch)]);
       await peers.call(shard, owner, ListOp.Store, [shard.name, wire]);
     }
   }));

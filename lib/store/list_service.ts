@@ -14,7 +14,7 @@
  * @module
  */
 import { argBatch, argBytes, argCount, argInt, argRecord, argString } from "../wire/args.ts";
-import { batchOf, batchToWire } from "../wire/value_batch.ts";
+import { batchToWire } from "../wire/value_batch.ts";
 import {
   BadArgument,
   DataLost,
@@ -32,8 +32,8 @@ import {
   sameLayout,
 } from "../wire/list_protocol.ts";
 import { type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
-import { homePlacement, type Run } from "./home_placement.ts";
-import { ListShard } from "./list_shard.ts";
+import { homePlacement } from "./home_placement.ts";
+import { ListShard, type Run } from "./list_shard.ts";
 import { PeerLinks } from "./peer_links.ts";
 import type { Timeouts } from "../net/limits.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -134,7 +134,7 @@ export class ListService {
             maxItems: RANGE_CHUNK_ITEMS,
             maxBytes: RANGE_CHUNK_BYTES,
           });
-          return chunks.map((chunk) => batchToWire(batchOf(chunk)));
+          return chunks.map(batchToWire);
         },
       },
     });
@@ -266,7 +266,7 @@ export class ListService {
       return [argInt(run, 0, "run start", 0), argBatch(run, 1, "run values")];
     });
     shard.storeRuns(received);
-    return received.reduce((sum, [, values]) => sum + values.length, 0);
+    return received.reduce((sum, [, values]) => sum + values.lengths.length, 0);
   }
 
   #shard(args: unknown[]): ListShard {

@@ -1,16 +1,16 @@
 /**
- * One server's share of one list: the items of the blocks this node owns, kept back to back
- * in one array (a node's blocks, in index order, are contiguous in local storage), so reads,
- * ranges and searches are array walks.
+ * One server's share of one list: the items of the blocks this node owns. A node's blocks, in
+ * index order, sit back to back in local positions 0, 1, 2, … (see `localOffset`), kept dense
+ * in an {@link ItemStore}; this class maps list indexes to those positions and checks that
+ * every index it is given is this node's.
  *
- * Values are opaque bytes; the shard copies what it stores (one buffer per batch), so it never
- * holds on to a network buffer.
+ * Values are opaque bytes; they are copied in once per batch and out once per range chunk.
  *
  * @example
  * ```ts
  * import { ListShard } from "./list_shard.ts";
  * const shard = new ListShard("a", { nodes: ["h:1", "h:2"], partitionSize: 2 }, 0);
- * shard.storeRuns([[0, [new Uint8Array([1]), new Uint8Array([2])]]]);
+ * shard.storeRuns([[0, { bytes: new Uint8Array([1, 2]), lengths: [1, 1] }]]);
  * shard.count; // 2 (indexes 2 and 3 would live on h:2)
  * ```
  * @module
@@ -23,12 +23,17 @@ import {
   ownerOf,
   previousOwnedIndex,
 } from "../wire/list_protocol.ts";
+import { BatchBuilder, type ValueBatch } from "../wire/value_batch.ts";
+import { ItemStore } from "./item_store.ts";
 
 /** Limits on one chunk of a range stream. */
 export interface ChunkLimits {
   maxItems: number;
   maxBytes: number;
 }
+
+/** Consecutive items from index `first`: `[first, batch]`. */
+export type Run = [number, ValueBatch];
 
 /** See the module docs. */
 export class ListShard {
@@ -38,8 +43,7 @@ export class ListShard {
   readonly layout: ListLayout;
   /** This node's position in `layout.nodes`. */
   readonly self: number;
-  #items: (Uint8Array | undefined)[] = [];
-  #count = 0;
+  readonly #store = new ItemStore();
 
   /** An empty share of list `name` for node `self` of `layout`. */
   constructor(name: string, layout: ListLayout, self: number) {
@@ -50,7 +54,7 @@ export class ListShard {
 
   /** Items held here. */
   get count(): number {
-    return this.#count;
+    return this.#store.length;
   }
 
   /** Whether this node owns index `i` (i ≥ 0). */
@@ -58,124 +62,106 @@ export class ListShard {
     return ownerOf(this.layout, i) === this.self;
   }
 
-  /** The item at `i`, if held here. */
+  /** The item at `i`, if held here (a view: encode it before changing the list). */
   get(i: number): Uint8Array | undefined {
-    return this.#items[localOffset(this.layout, i)];
+    return this.#store.get(localOffset(this.layout, i));
   }
 
   /**
-   * Store runs of consecutive items, `[firstIndex, values]` each, all or nothing. Every index
-   * must be this node's (`BadArgument`) and follow on from what is held (`DataLost` if items
-   * before it are missing: a server that restarted empty never fills a hole silently). An
-   * index already held is overwritten (a retry after a failed batch). The bytes are copied
-   * into one buffer per call, not one per item.
+   * Store runs of consecutive items, all or nothing. Each run must lie in one block of this
+   * node's (`BadArgument`), follow on from the one before, and the first must follow on from
+   * what is held (`DataLost` otherwise: a server that restarted empty never fills a hole
+   * silently). A run starting below what is held replaces from there on (a home re-sending
+   * after a failed batch).
    */
-  storeRuns(runs: [number, Uint8Array[]][]): void {
-    const items = this.#items;
-    let end = items.length;
-    let bytes = 0;
-    for (const [first, values] of runs) {
-      for (let k = 0; k < values.length; k++) {
-        const i = first + k;
-        if (!this.owns(i)) {
-          const owner = this.layout.nodes[ownerOf(this.layout, i)];
-          throw new BadArgument(`index ${i} of list '${this.name}' belongs to ${owner}`);
-        }
-        const offset = localOffset(this.layout, i);
-        if (offset > end) {
-          throw new DataLost(
-            `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items before ` +
-              `index ${i} (did this server restart? it keeps lists in memory only)`,
-          );
-        }
-        if (offset === end) end++;
-        bytes += values[k].length;
+  storeRuns(runs: Run[]): void {
+    let end = this.#store.length;
+    const positions: number[] = [];
+    for (const [first, batch] of runs) {
+      const count = batch.lengths.length;
+      const size = this.layout.partitionSize;
+      const last = first + count - 1;
+      if (!this.owns(first) || Math.floor(first / size) !== Math.floor(last / size)) {
+        const owner = this.layout.nodes[ownerOf(this.layout, first)];
+        throw new BadArgument(
+          `indexes ${first}…${last} of list '${this.name}' are not one block of this ` +
+            `node's (index ${first} belongs to ${owner})`,
+        );
       }
-    }
-    const copy = new Uint8Array(bytes);
-    let at = 0;
-    for (const [first, values] of runs) {
-      for (let k = 0; k < values.length; k++) {
-        const value = values[k];
-        copy.set(value, at);
-        const offset = localOffset(this.layout, first + k);
-        if (items[offset] === undefined) this.#count++;
-        items[offset] = copy.subarray(at, at += value.length);
+      const position = localOffset(this.layout, first);
+      if (position > end) {
+        throw new DataLost(
+          `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items before ` +
+            `index ${first} (did this server restart? it keeps lists in memory only)`,
+        );
       }
+      if (positions.length > 0 && position !== end) {
+        throw new BadArgument(`runs of list '${this.name}' must follow on from each other`);
+      }
+      positions.push(position);
+      end = position + count;
     }
+    runs.forEach(([, batch], k) => this.#store.write(positions[k], batch.bytes, batch.lengths));
   }
 
   /** Replace the item at `i`; false if there is none. */
   replace(i: number, value: Uint8Array): boolean {
-    const offset = localOffset(this.layout, i);
-    if (this.#items[offset] === undefined) return false;
-    this.#items[offset] = value.slice();
-    return true;
+    return this.#store.replace(localOffset(this.layout, i), value);
   }
 
-  /** Remove and return the item at `i` if it is the last one held here; else `undefined`. */
+  /** Remove and return (a copy of) the item at `i` if it is the last one held here. */
   removeLast(i: number): Uint8Array | undefined {
-    const offset = localOffset(this.layout, i);
-    if (offset !== this.#items.length - 1) return undefined;
-    const value = this.#items[offset];
-    this.#items.length = offset;
-    if (value !== undefined) this.#count--;
-    this.#trimEnd();
-    return value;
+    if (localOffset(this.layout, i) !== this.#store.length - 1) return undefined;
+    return this.#store.removeLast();
   }
 
   /** Remove every item at index `from` or beyond; returns how many were removed. */
   truncate(from: number): number {
     const first = nextOwnedIndex(this.layout, this.self, Math.max(0, from));
-    const offset = localOffset(this.layout, first);
-    let removed = 0;
-    for (let o = offset; o < this.#items.length; o++) {
-      if (this.#items[o] !== undefined) removed++;
-    }
-    if (offset < this.#items.length) this.#items.length = offset;
-    this.#count -= removed;
-    this.#trimEnd();
-    return removed;
+    return this.#store.truncate(localOffset(this.layout, first));
   }
 
   /**
-   * The items this node holds along `start, start+step, …` (before `stop`), in that order,
-   * in chunks within `limits`. Stops at the first index it should hold but does not: a reader
+   * The items this node holds along `start, start+step, …` (before `stop`), in that order, as
+   * batches within `limits`. Stops at the first index it should hold but does not: a reader
    * never gets an item from beyond a hole.
    */
-  *chunks(start: number, stop: number, step: number, limits: ChunkLimits): Generator<Uint8Array[]> {
-    let chunk: Uint8Array[] = [];
-    let bytes = 0;
+  *chunks(start: number, stop: number, step: number, limits: ChunkLimits): Generator<ValueBatch> {
+    const out = new BatchBuilder();
+    const size = this.layout.partitionSize;
+    const store = this.#store;
     for (let i = this.#firstOwned(start, stop, step); inRange(i, stop, step);) {
-      const value = this.#items[localOffset(this.layout, i)];
-      if (value === undefined) break;
-      // A chunk stays within maxBytes unless it is a single large item.
-      if (
-        chunk.length >= limits.maxItems ||
-        (chunk.length > 0 && bytes + value.length > limits.maxBytes)
-      ) {
-        yield chunk;
-        chunk = [];
-        bytes = 0;
+      const position = localOffset(this.layout, i);
+      if (position >= store.length) break;
+      // Neighbouring indexes in one block are neighbouring positions: copy them as a run.
+      const blockStart = Math.floor(i / size) * size;
+      const run = step === 1
+        ? Math.min(stop, blockStart + size) - i
+        : step === -1
+        ? i - Math.max(stop + 1, blockStart) + 1
+        : 1;
+      const target = step === -1 ? position - run : position + run;
+      const reached = store.copyTo(out, position, target, limits.maxItems, limits.maxBytes);
+      const copied = Math.abs(reached - position);
+      i += copied * step;
+      if (copied < run) {
+        if (step !== -1 && reached >= store.length) break; // the items ran out
+        yield out.take(); // a limit was reached
+        continue;
       }
-      chunk.push(value);
-      bytes += value.length;
-      i = this.#firstOwned(i + step, stop, step);
+      i = this.#firstOwned(i, stop, step);
     }
-    if (chunk.length > 0) yield chunk;
+    if (out.count > 0) yield out.take();
   }
 
   /** The smallest index below `stop` held here whose bytes equal `value`, or -1. */
   find(value: Uint8Array, stop: number): number {
+    const position = this.#store.find(value);
+    if (position < 0) return -1;
     const { partitionSize: size, nodes } = this.layout;
-    const items = this.#items;
-    for (let offset = 0; offset < items.length; offset++) {
-      const item = items[offset];
-      if (item === undefined || !equalBytes(item, value)) continue;
-      const index = (Math.floor(offset / size) * nodes.length + this.self) * size + offset % size;
-      return index < stop ? index : -1;
-    }
-    return -1;
+    const index = (Math.floor(position / size) * nodes.length + this.self) * size +
+      position % size;
+    return index < stop ? index : -1;
   }
 
   /** The first index at or after `i` along the sequence that this node owns. */
@@ -187,30 +173,8 @@ export class ListShard {
     }
     return i;
   }
-
-  #trimEnd(): void {
-    const items = this.#items;
-    let end = items.length;
-    while (end > 0 && items[end - 1] === undefined) end--;
-    items.length = end;
-  }
 }
 
 function inRange(i: number, stop: number, step: number): boolean {
   return step > 0 ? i < stop : i > stop && i >= 0;
-}
-
-/**
- * Whether two byte strings are equal.
- *
- * @example
- * ```ts
- * import { equalBytes } from "./list_shard.ts";
- * equalBytes(new Uint8Array([1, 2]), new Uint8Array([1, 2])); // true
- * ```
- */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

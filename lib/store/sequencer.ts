@@ -13,17 +13,18 @@
  * @example
  * ```ts
  * import { Sequencer } from "./sequencer.ts";
- * const items: Uint8Array[] = [];
+ * let stored = 0;
  * const seq = new Sequencer({
- *   place: (start, values) => { items.splice(start, values.length, ...values); },
- *   take: (index) => items.splice(index, 1)[0],
+ *   place: (_start, values) => { stored += values.lengths.length; },
+ *   take: () => new Uint8Array([1]),
  * });
- * seq.append([new Uint8Array([1])]); // 0
+ * seq.append({ bytes: new Uint8Array([1]), lengths: [1] }); // 0
  * seq.length; // 1
  * ```
  * @module
  */
 import { IndexError, UnsupportedOperation } from "../wire/errors.ts";
+import { joinBatches, type ValueBatch } from "../wire/value_batch.ts";
 
 /** The most value bytes one group commit gathers from queued appends (one append may be more). */
 export const GROUP_COMMIT_MAX_BYTES = 8 * 1024 * 1024;
@@ -31,7 +32,7 @@ export const GROUP_COMMIT_MAX_BYTES = 8 * 1024 * 1024;
 /** How the sequencer stores and removes items; either may be synchronous. */
 export interface Placement {
   /** Store `values` at `start…`; all or nothing (undo any part stored before failing). */
-  place(start: number, values: Uint8Array[]): void | Promise<void>;
+  place(start: number, values: ValueBatch): void | Promise<void>;
   /** Remove and return the item at `index`. */
   take(index: number): Uint8Array | Promise<Uint8Array>;
 }
@@ -39,7 +40,7 @@ export interface Placement {
 type TailOperation =
   | {
     kind: "append";
-    values: Uint8Array[];
+    values: ValueBatch;
     resolve(first: number): void;
     reject(error: unknown): void;
   }
@@ -67,7 +68,7 @@ export class Sequencer {
   }
 
   /** Append `values`; returns (or resolves to) the index of the first. */
-  append(values: Uint8Array[]): number | Promise<number> {
+  append(values: ValueBatch): number | Promise<number> {
     if (this.#busy || this.#queue.length > 0) {
       return new Promise((resolve, reject) => {
         this.#queue.push({ kind: "append", values, resolve, reject });
@@ -76,15 +77,16 @@ export class Sequencer {
     return this.#runAppend(values);
   }
 
-  #runAppend(values: Uint8Array[]): number | Promise<number> {
+  #runAppend(values: ValueBatch): number | Promise<number> {
     const start = this.length;
+    const end = start + values.lengths.length;
     const placed = this.#placement.place(start, values);
     if (!(placed instanceof Promise)) {
-      this.length = start + values.length;
+      this.length = end;
       return start;
     }
     return this.#whileBusy(placed.then(() => {
-      this.length = start + values.length;
+      this.length = end;
       return start;
     }));
   }
@@ -152,34 +154,28 @@ export class Sequencer {
         continue;
       }
       let end = 1;
-      let bytes = byteLength(head.values);
+      let bytes = head.values.bytes.length;
       while (end < this.#queue.length) {
         const next = this.#queue[end];
         if (next.kind !== "append") break;
-        bytes += byteLength(next.values);
+        bytes += next.values.bytes.length;
         if (bytes > GROUP_COMMIT_MAX_BYTES) break;
         end++;
       }
       const batch = this.#queue.splice(0, end) as Extract<TailOperation, { kind: "append" }>[];
-      const values = batch.length === 1 ? batch[0].values : batch.flatMap((op) => op.values);
+      const values = joinBatches(batch.map((op) => op.values));
       settle(
         () => this.#runAppend(values),
         (first) => {
           for (const op of batch) {
             op.resolve(first);
-            first += op.values.length;
+            first += op.values.lengths.length;
           }
         },
         (error) => batch.forEach((op) => op.reject(error)),
       );
     }
   }
-}
-
-function byteLength(values: Uint8Array[]): number {
-  let bytes = 0;
-  for (const value of values) bytes += value.length;
-  return bytes;
 }
 
 /** Run `work` (sync or async) and route its outcome; never throws. */

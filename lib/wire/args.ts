@@ -13,7 +13,7 @@
  * @module
  */
 import { BadArgument } from "./errors.ts";
-import { batchViews, checkBatch } from "./value_batch.ts";
+import { checkBatch, type ValueBatch } from "./value_batch.ts";
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -91,16 +91,16 @@ export function argBytes(args: unknown[], i: number, what: string): Uint8Array {
 }
 
 /**
- * A value batch `[bytes, lengths]` (see value_batch.ts), as views of its values.
+ * A value batch `[bytes, lengths]` (see value_batch.ts).
  *
  * @example
  * ```ts
  * import { argBatch } from "./args.ts";
- * argBatch([[new Uint8Array([1, 2]), [1, 1]]], 0, "values").length; // 2
+ * argBatch([[new Uint8Array([1, 2]), [1, 1]]], 0, "values").lengths; // [1, 1]
  * ```
  */
-export function argBatch(args: unknown[], i: number, what: string): Uint8Array[] {
-  return batchViews(checkBatch(args[i], what));
+export function argBatch(args: unknown[], i: number, what: string): ValueBatch {
+  return checkBatch(args[i], what);
 }
 
 /**

@@ -87,11 +87,14 @@ export class ScalarWriter {
     }
   }
 
-  /** Append bytes that are already encoded. */
-  writeRaw(bytes: Uint8Array): void {
-    this.#reserve(bytes.length);
-    this.bytes.set(bytes, this.length);
-    this.length += bytes.length;
+  /** Append bytes that are already encoded (`bytes[start:end]`, all of it by default). */
+  writeRaw(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.#reserve(end - start);
+    this.bytes.set(
+      start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end),
+      this.length,
+    );
+    this.length += end - start;
   }
 
   /** A copy of everything written; the writer starts empty again. */

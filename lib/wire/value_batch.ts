@@ -26,6 +26,58 @@ export interface ValueBatch {
 }
 
 /**
+ * Collects already-encoded values into one batch (a server building a range chunk).
+ *
+ * @example
+ * ```ts
+ * import { BatchBuilder } from "./value_batch.ts";
+ * const b = new BatchBuilder();
+ * b.add(new Uint8Array([0xc3]));
+ * b.take(); // { bytes: Uint8Array [0xc3], lengths: [1] }
+ * ```
+ */
+export class BatchBuilder {
+  #out = new ScalarWriter();
+  #lengths: number[] = [];
+
+  /** Values added since the last take. */
+  get count(): number {
+    return this.#lengths.length;
+  }
+
+  /** Bytes added since the last take. */
+  get byteLength(): number {
+    return this.#out.length;
+  }
+
+  /** Add one encoded value (copied). */
+  add(value: Uint8Array): void {
+    this.#out.writeRaw(value);
+    this.#lengths.push(value.length);
+  }
+
+  /**
+   * Add items `from…to-1` of a packed run in one copy: they occupy `bytes[start:ends[to-1]]`,
+   * and item k ends at `ends[k]`.
+   */
+  addRun(bytes: Uint8Array, start: number, ends: number[], from: number, to: number): void {
+    this.#out.writeRaw(bytes, start, ends[to - 1]);
+    let previous = start;
+    for (let k = from; k < to; k++) {
+      this.#lengths.push(ends[k] - previous);
+      previous = ends[k];
+    }
+  }
+
+  /** The batch (its own copy), then start empty. */
+  take(): ValueBatch {
+    const batch = { bytes: this.#out.take(), lengths: this.#lengths };
+    this.#lengths = [];
+    return batch;
+  }
+}
+
+/**
  * Encodes values into one batch (scalars on the fast path, the rest through msgpack).
  *
  * @example
@@ -146,6 +198,55 @@ export function checkBatch(value: unknown, what: string): ValueBatch {
     );
   }
   return { bytes, lengths: lengths as number[] };
+}
+
+/**
+ * Cut a batch into consecutive pieces of `sizes[k]` values each, as views (no copy).
+ *
+ * @example
+ * ```ts
+ * import { splitBatch } from "./value_batch.ts";
+ * splitBatch({ bytes: new Uint8Array([1, 2, 3]), lengths: [1, 2] }, [1, 1])[1].bytes; // [2, 3]
+ * ```
+ */
+export function splitBatch(batch: ValueBatch, sizes: number[]): ValueBatch[] {
+  const pieces: ValueBatch[] = [];
+  let item = 0;
+  let byte = 0;
+  for (const size of sizes) {
+    const lengths = batch.lengths.slice(item, item + size);
+    let bytes = 0;
+    for (const length of lengths) bytes += length;
+    pieces.push({ bytes: batch.bytes.subarray(byte, byte + bytes), lengths });
+    item += size;
+    byte += bytes;
+  }
+  return pieces;
+}
+
+/**
+ * Join batches into one (one copy).
+ *
+ * @example
+ * ```ts
+ * import { joinBatches } from "./value_batch.ts";
+ * const one = { bytes: new Uint8Array([1]), lengths: [1] };
+ * joinBatches([one, one]).lengths; // [1, 1]
+ * ```
+ */
+export function joinBatches(batches: ValueBatch[]): ValueBatch {
+  if (batches.length === 1) return batches[0];
+  let total = 0;
+  for (const batch of batches) total += batch.bytes.length;
+  const bytes = new Uint8Array(total);
+  const lengths: number[] = [];
+  let at = 0;
+  for (const batch of batches) {
+    bytes.set(batch.bytes, at);
+    at += batch.bytes.length;
+    for (const length of batch.lengths) lengths.push(length);
+  }
+  return { bytes, lengths };
 }
 
 /**

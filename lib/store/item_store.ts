@@ -1,0 +1,208 @@
+/**
+ * Dense storage for one node's items of one list: local positions 0…length-1, appended and
+ * removed at the end, replaceable anywhere.
+ *
+ * Items are packed back to back in *segments* (a byte buffer plus the end offset of each
+ * item), so storing a batch is one copy and reading a run is one copy — no object per item.
+ * The last segment grows by doubling up to {@link SEGMENT_BYTES}; then a new one starts.
+ * Memory per item is its bytes plus a number, where a `Uint8Array` per item costs ~100 bytes
+ * more and keeps the garbage collector busy.
+ *
+ * A view returned by {@link ItemStore.get} is valid until the next change to the store;
+ * callers encode it at once.
+ *
+ * @example
+ * ```ts
+ * import { ItemStore } from "./item_store.ts";
+ * const store = new ItemStore();
+ * store.write(0, new Uint8Array([1, 2, 3]), [1, 2]);
+ * store.get(1); // Uint8Array [2, 3]
+ * store.length; // 2
+ * ```
+ * @module
+ */
+import type { BatchBuilder } from "../wire/value_batch.ts";
+
+/** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
+export const SEGMENT_BYTES = 1024 * 1024;
+const FIRST_SEGMENT_BYTES = 256;
+
+interface Segment {
+  /** Local position of its first item. */
+  first: number;
+  bytes: Uint8Array;
+  /** Bytes in use. */
+  used: number;
+  /** End offset (in `bytes`) of each item. */
+  ends: number[];
+}
+
+/** See the module docs. */
+export class ItemStore {
+  #segments: Segment[] = [];
+  #length = 0;
+  /** Items replaced by `set`, by position (their old bytes stay in the segment, unused). */
+  #replaced = new Map<number, Uint8Array>();
+
+  /** Items held. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /**
+   * Store items (`bytes` back to back, `lengths` each) from position `at`, which must be at
+   * most {@link length}. Anything from `at` on is replaced: a home re-sends a batch only
+   * after the one before it failed, so what lies beyond is left over from that failure.
+   */
+  write(at: number, bytes: Uint8Array, lengths: ArrayLike<number>): void {
+    if (at > this.#length) throw new RangeError(`position ${at} is past the end (${this.#length})`);
+    if (at < this.#length) this.truncate(at);
+    let tail = this.#segments[this.#segments.length - 1];
+    if (!tail || tail.bytes.length - tail.used < bytes.length) {
+      tail = this.#tailFor(bytes.length);
+    }
+    tail.bytes.set(bytes, tail.used);
+    let end = tail.used;
+    for (let k = 0; k < lengths.length; k++) tail.ends.push(end += lengths[k]);
+    tail.used = end;
+    this.#length += lengths.length;
+  }
+
+  /** The item at `position` (a view, valid until the next change), if held. */
+  get(position: number): Uint8Array | undefined {
+    if (position < 0 || position >= this.#length) return undefined;
+    if (this.#replaced.size > 0) {
+      const replaced = this.#replaced.get(position);
+      if (replaced) return replaced;
+    }
+    const segment = this.#segmentOf(position);
+    const k = position - segment.first;
+    return segment.bytes.subarray(k === 0 ? 0 : segment.ends[k - 1], segment.ends[k]);
+  }
+
+  /** Replace the item at `position` with a copy of `value`; false if there is none. */
+  replace(position: number, value: Uint8Array): boolean {
+    if (position < 0 || position >= this.#length) return false;
+    this.#replaced.set(position, value.slice());
+    return true;
+  }
+
+  /** Remove the last item and return a copy of it. */
+  removeLast(): Uint8Array | undefined {
+    const value = this.get(this.#length - 1)?.slice();
+    if (value) this.truncate(this.#length - 1);
+    return value;
+  }
+
+  /** Keep only positions below `length`; returns how many items were removed. */
+  truncate(length: number): number {
+    const removed = Math.max(0, this.#length - Math.max(0, length));
+    if (removed === 0) return 0;
+    this.#length -= removed;
+    const segments = this.#segments;
+    while (segments.length > 0 && segments[segments.length - 1].first >= this.#length) {
+      segments.pop();
+    }
+    const tail = segments[segments.length - 1];
+    if (tail) {
+      tail.ends.length = this.#length - tail.first;
+      tail.used = tail.ends.length === 0 ? 0 : tail.ends[tail.ends.length - 1];
+    }
+    if (this.#replaced.size > 0) {
+      for (const position of this.#replaced.keys()) {
+        if (position >= this.#length) this.#replaced.delete(position);
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Copy items from position `from` towards `to` (exclusive; `to < from` walks backwards)
+   * into `out`, while `out` stays within `maxItems` items and `maxBytes` bytes (a first item
+   * in an empty `out` always goes in). Returns the position reached: `to`, a position where a
+   * limit stopped it, or `length` (forwards) if the items ran out.
+   */
+  copyTo(out: BatchBuilder, from: number, to: number, maxItems: number, maxBytes: number): number {
+    const step = to >= from ? 1 : -1;
+    let position = from;
+    while (position !== to && out.count < maxItems) {
+      const value = this.get(position);
+      if (!value) break;
+      if (out.count > 0 && out.byteLength + value.length > maxBytes) break;
+      if (step === 1 && this.#replaced.size === 0) {
+        // Forwards through one segment: copy the whole run that fits in one go.
+        const segment = this.#segmentOf(position);
+        const k = position - segment.first;
+        const start = k === 0 ? 0 : segment.ends[k - 1];
+        const room = maxBytes - out.byteLength;
+        const lastAllowed = Math.min(
+          segment.ends.length - 1,
+          k + (to - position) - 1,
+          k + (maxItems - out.count) - 1,
+        );
+        let last = k;
+        while (last < lastAllowed && segment.ends[last + 1] - start <= room) last++;
+        out.addRun(segment.bytes, start, segment.ends, k, last + 1);
+        position += last - k + 1;
+        continue;
+      }
+      out.add(value);
+      position += step;
+    }
+    return position;
+  }
+
+  /** The first position whose bytes equal `value`, or -1. */
+  find(value: Uint8Array): number {
+    for (const segment of this.#segments) {
+      let start = 0;
+      for (let k = 0; k < segment.ends.length; k++) {
+        const end = segment.ends[k];
+        const position = segment.first + k;
+        const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
+        const match = replaced
+          ? equalRange(replaced, 0, replaced.length, value)
+          : equalRange(segment.bytes, start, end, value);
+        if (match) return position;
+        start = end;
+      }
+    }
+    return -1;
+  }
+
+  /** The last segment, with room for `extra` more bytes (a new one if needed). */
+  #tailFor(extra: number): Segment {
+    const tail = this.#segments[this.#segments.length - 1];
+    if (tail && tail.bytes.length < SEGMENT_BYTES && tail.used + extra <= SEGMENT_BYTES) {
+      // Still growing: double (at least) and keep going in the same segment.
+      const grown = new Uint8Array(Math.max(tail.bytes.length * 2, tail.used + extra));
+      grown.set(tail.bytes.subarray(0, tail.used));
+      tail.bytes = grown;
+      return tail;
+    }
+    if (tail && tail.ends.length === 0) this.#segments.pop();
+    const size = Math.max(extra, tail ? Math.min(SEGMENT_BYTES, extra * 2) : FIRST_SEGMENT_BYTES);
+    const segment = { first: this.#length, bytes: new Uint8Array(size), used: 0, ends: [] };
+    this.#segments.push(segment);
+    return segment;
+  }
+
+  #segmentOf(position: number): Segment {
+    const segments = this.#segments;
+    let low = 0;
+    let high = segments.length - 1;
+    if (segments[high].first <= position) return segments[high];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (segments[middle].first <= position) low = middle;
+      else high = middle - 1;
+    }
+    return segments[low];
+  }
+}
+
+function equalRange(bytes: Uint8Array, start: number, end: number, value: Uint8Array): boolean {
+  if (end - start !== value.length) return false;
+  for (let i = 0; i < value.length; i++) if (bytes[start + i] !== value[i]) return false;
+  return true;
+}

@@ -1,0 +1,64 @@
+/** The packed item store against a plain array doing the same things. */
+import assert from "node:assert/strict";
+import { ItemStore, SEGMENT_BYTES } from "../lib/store/item_store.ts";
+import { BatchBuilder, batchViews } from "../lib/wire/value_batch.ts";
+
+function item(n: number, size: number): Uint8Array {
+  return new Uint8Array(size).fill(n % 251);
+}
+
+Deno.test("writes, reads, replacements and removals agree with a plain array", () => {
+  const store = new ItemStore();
+  const model: Uint8Array[] = [];
+  let n = 0;
+  // Batches of varied sizes, some bigger than a segment, with pops, truncations and sets.
+  for (let round = 0; round < 400; round++) {
+    const count = 1 + (round * 7) % 50;
+    const size = round % 37 === 0 ? SEGMENT_BYTES / 8 : 1 + (round * 13) % 200;
+    const batch = Array.from({ length: count }, () => item(n++, size));
+    const lengths = batch.map((b) => b.length);
+    const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const b of batch) bytes.set(b, at), at += b.length;
+    const position = round % 11 === 0 ? Math.max(0, model.length - 3) : model.length;
+    store.write(position, bytes, lengths);
+    model.length = position;
+    model.push(...batch);
+    if (round % 5 === 0) assert.deepEqual(store.removeLast(), model.pop());
+    if (round % 17 === 0) {
+      store.truncate(model.length - 10);
+      model.length = Math.max(0, model.length - 10);
+    }
+    if (round % 3 === 0 && model.length > 0) {
+      const k = (round * 31) % model.length;
+      model[k] = item(round, 3);
+      assert.ok(store.replace(k, model[k]));
+    }
+    assert.equal(store.length, model.length);
+  }
+  for (let k = 0; k < model.length; k++) assert.deepEqual(store.get(k), model[k], `item ${k}`);
+  assert.equal(store.get(model.length), undefined);
+
+  const out = new BatchBuilder();
+  assert.equal(store.copyTo(out, 0, model.length, Infinity, Infinity), model.length);
+  assert.deepEqual(batchViews(out.take()), model);
+  assert.equal(store.copyTo(out, model.length - 1, -1, Infinity, Infinity), -1);
+  assert.deepEqual(batchViews(out.take()), [...model].reverse());
+  assert.equal(
+    store.find(model[7]),
+    model.findIndex((v) => v.length === model[7].length && v.every((b, i) => b === model[7][i])),
+  );
+});
+
+Deno.test("copies stop at the item and byte limits, never splitting an item", () => {
+  const store = new ItemStore();
+  store.write(0, new Uint8Array(100), Array(10).fill(10));
+  const out = new BatchBuilder();
+  assert.equal(store.copyTo(out, 0, 10, 4, 1000), 4);
+  assert.equal(out.take().lengths.length, 4);
+  assert.equal(store.copyTo(out, 0, 10, 100, 35), 3);
+  assert.equal(out.take().bytes.length, 30);
+  assert.equal(store.copyTo(out, 0, 10, 100, 5), 1, "a first item always goes in");
+  out.take();
+  assert.equal(store.copyTo(out, 8, 20, 100, 1000), 10, "stops where the items run out");
+});
