@@ -62,3 +62,20 @@ Deno.test("copies stop at the item and byte limits, never splitting an item", ()
   out.take();
   assert.equal(store.copyTo(out, 8, 20, 100, 1000), 10, "stops where the items run out");
 });
+
+Deno.test("a big batch filling its buffer is kept without a copy; a small share is copied", () => {
+  const store = new ItemStore();
+  const big = new Uint8Array(20_000).fill(1);
+  store.write(0, big, [10_000, 10_000]);
+  big[0] = 9; // the frame decoder never does this; it shows the bytes were adopted, not copied
+  assert.equal(store.get(0)![0], 9);
+
+  const buffer = new Uint8Array(1 << 20).fill(2);
+  const share = buffer.subarray(0, 20_000);
+  store.write(2, share, [20_000]);
+  buffer[0] = 7;
+  assert.equal(store.get(2)![0], 2, "a batch that is a small part of a big buffer is copied");
+  store.write(3, new Uint8Array([5]), [1]);
+  assert.deepEqual(store.get(3), new Uint8Array([5]));
+  assert.equal(store.length, 4);
+});

@@ -8,6 +8,10 @@
  * Memory per item is its bytes plus a number, where a `Uint8Array` per item costs ~100 bytes
  * more and keeps the garbage collector busy.
  *
+ * A big batch is not copied at all: its bytes (a view into the frame it arrived in, which
+ * the frame decoder never reuses) become a segment of their own — but only when it fills at
+ * least a quarter of that buffer, so a small batch never keeps a big buffer alive.
+ *
  * A view returned by {@link ItemStore.get} is valid until the next change to the store;
  * callers encode it at once.
  *
@@ -35,7 +39,12 @@ interface Segment {
   used: number;
   /** End offset (in `bytes`) of each item. */
   ends: number[];
+  /** Adopted from a received frame: never written into (it is not ours to reuse). */
+  sealed: boolean;
 }
+
+/** A batch at least this big, filling at least a quarter of its buffer, is kept as it is. */
+export const ADOPT_MIN_BYTES = 16 * 1024;
 
 /** See the module docs. */
 export class ItemStore {
@@ -57,8 +66,11 @@ export class ItemStore {
   write(at: number, bytes: Uint8Array, lengths: ArrayLike<number>): void {
     if (at > this.#length) throw new RangeError(`position ${at} is past the end (${this.#length})`);
     if (at < this.#length) this.truncate(at);
+    if (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 4 >= bytes.buffer.byteLength) {
+      return this.#adopt(bytes, lengths);
+    }
     let tail = this.#segments[this.#segments.length - 1];
-    if (!tail || tail.bytes.length - tail.used < bytes.length) {
+    if (!tail || tail.sealed || tail.bytes.length - tail.used < bytes.length) {
       tail = this.#tailFor(bytes.length);
     }
     tail.bytes.set(bytes, tail.used);
@@ -170,19 +182,44 @@ export class ItemStore {
     return -1;
   }
 
+  /** Keep `bytes` as a segment of its own, without copying. */
+  #adopt(bytes: Uint8Array, lengths: ArrayLike<number>): void {
+    const tail = this.#segments[this.#segments.length - 1];
+    if (tail && tail.ends.length === 0) this.#segments.pop();
+    const ends: number[] = new Array(lengths.length);
+    let end = 0;
+    for (let k = 0; k < lengths.length; k++) ends[k] = end += lengths[k];
+    this.#segments.push({ first: this.#length, bytes, used: end, ends, sealed: true });
+    this.#length += lengths.length;
+  }
+
   /** The last segment, with room for `extra` more bytes (a new one if needed). */
   #tailFor(extra: number): Segment {
     const tail = this.#segments[this.#segments.length - 1];
-    if (tail && tail.bytes.length < SEGMENT_BYTES && tail.used + extra <= SEGMENT_BYTES) {
-      // Still growing: double (at least) and keep going in the same segment.
-      const grown = new Uint8Array(Math.max(tail.bytes.length * 2, tail.used + extra));
+    if (
+      tail && !tail.sealed && tail.bytes.length < SEGMENT_BYTES &&
+      tail.used + extra <= SEGMENT_BYTES
+    ) {
+      // A young list's segment grows by doubling, so small lists stay small.
+      const size = Math.min(SEGMENT_BYTES, Math.max(tail.bytes.length * 2, tail.used + extra));
+      const grown = new Uint8Array(size);
       grown.set(tail.bytes.subarray(0, tail.used));
       tail.bytes = grown;
       return tail;
     }
     if (tail && tail.ends.length === 0) this.#segments.pop();
-    const size = Math.max(extra, tail ? Math.min(SEGMENT_BYTES, extra * 2) : FIRST_SEGMENT_BYTES);
-    const segment = { first: this.#length, bytes: new Uint8Array(size), used: 0, ends: [] };
+    // A new segment starts as big as the last one was (a growing list stops regrowing).
+    const size = Math.max(
+      extra,
+      Math.min(SEGMENT_BYTES, tail?.bytes.length ?? FIRST_SEGMENT_BYTES),
+    );
+    const segment = {
+      first: this.#length,
+      bytes: new Uint8Array(size),
+      used: 0,
+      ends: [],
+      sealed: false,
+    };
     this.#segments.push(segment);
     return segment;
   }

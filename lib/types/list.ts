@@ -59,6 +59,8 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   readonly #links: Connection[];
   /** Encodes append and push batches; used synchronously, so one per List is enough. */
   readonly #writer = new ValueBatchWriter();
+  /** A writer for extend, kept between calls (concurrent calls make their own). */
+  #spareWriter: ValueBatchWriter | undefined;
 
   private constructor(name: string, layout: ListLayout, links: Connection[]) {
     this.name = name;
@@ -158,7 +160,9 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
    */
   async extend(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
     const limit = Math.min(BATCH_BYTES, Math.floor(this.#frameLimit() / 2));
-    const writer = new ValueBatchWriter();
+    // A writer kept from the last extend has its buffer grown and warm already.
+    const writer = this.#spareWriter ?? new ValueBatchWriter();
+    this.#spareWriter = undefined;
     let sent = 0;
     let inFlight: Promise<unknown> | undefined;
     const send = async (batch: ValueBatch) => {
@@ -168,12 +172,22 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       inFlight.catch(() => {}); // Handled by the next await; must not count as unhandled.
       sent += batch.lengths.length;
     };
-    for await (const value of values) {
-      writer.add(value);
-      if (writer.byteLength > limit && writer.count > 1) await send(writer.takeAllButLast());
+    const full = () => writer.byteLength > limit && writer.count > 1;
+    // A sync iterable is read with for…of: for await would cost a promise per item.
+    if (Symbol.iterator in values) {
+      for (const value of values) {
+        writer.add(value);
+        if (full()) await send(writer.takeAllButLast());
+      }
+    } else {
+      for await (const value of values) {
+        writer.add(value);
+        if (full()) await send(writer.takeAllButLast());
+      }
     }
     if (writer.count > 0) await send(writer.take());
     await inFlight;
+    this.#spareWriter = writer;
     return sent;
   }
 

@@ -28,6 +28,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 const READ_CHUNK_BYTES = 64 * 1024;
 const MIN_READ_BYTES = 16 * 1024;
+/** Read buffers grow to this on connections that carry big frames (fewer reads and copies). */
+const BULK_READ_BYTES = 256 * 1024;
 
 /**
  * Cuts incoming bytes into frame bodies, refusing any frame over `maxFrameBytes`.
@@ -49,6 +51,7 @@ export class FrameDecoder {
   #view: DataView;
   #start = 0;
   #end = 0;
+  #chunkBytes = READ_CHUNK_BYTES;
 
   /** Make a decoder that refuses bodies over `maxFrameBytes`. */
   constructor(maxFrameBytes: number) {
@@ -73,8 +76,11 @@ export class FrameDecoder {
       // a 16 MiB body that never comes.
       const pending = this.#end - this.#start;
       const frame = Math.min(this.#bytesNeededForNextFrame(), pending * 2);
+      // A frame bigger than a read buffer says this connection moves bulk data: read more
+      // at a time from now on.
+      if (frame > this.#chunkBytes) this.#chunkBytes = BULK_READ_BYTES;
       this.#moveTo(
-        new Uint8Array(Math.max(READ_CHUNK_BYTES, Math.max(frame, pending) + MIN_READ_BYTES)),
+        new Uint8Array(Math.max(this.#chunkBytes, Math.max(frame, pending) + MIN_READ_BYTES)),
       );
     }
     return this.#buf.subarray(this.#end);
