@@ -177,8 +177,7 @@ interface AppendSpec {
 
 /**
  * A row that appends to a fresh list (or key) each round, so rounds neither grow one list
- * nor depend on each other. Redis keys are deleted after their round; typenet has no way to
- * drop a list, so its lists stay on the server until the end of the run.
+ * nor depend on each other. Both sides delete theirs after the round (`destroy`, `DEL`).
  */
 function appendRow(open: (name: string) => Promise<List>, spec: AppendSpec): Row {
   return {
@@ -188,7 +187,7 @@ function appendRow(open: (name: string) => Promise<List>, spec: AppendSpec): Row
       try {
         return await timeLoop(spec.count, spec.step, (n) => spec.typenet(li, n));
       } finally {
-        await li.close();
+        await li.destroy();
       }
     },
     redis: async (client, round) => {

@@ -33,6 +33,7 @@ import {
   UnknownOperation,
 } from "../wire/errors.ts";
 import { Kind, MAX_REQUEST_ID, type Message } from "../wire/messages.ts";
+import { DeadlineTimer } from "./deadline_timer.ts";
 import type { FramedConn } from "./framed_conn.ts";
 import { type CallContext, type Handlers, NO_HANDLERS } from "./handlers.ts";
 import { WRITE_HIGH_WATER_BYTES } from "./limits.ts";
@@ -90,7 +91,10 @@ export interface StreamOptions {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  op: string;
+  timeoutMs: number;
+  /** `Date.now()` time by which the answer must arrive (Infinity: no timeout). */
+  deadline: number;
 }
 
 const DEFAULT_WINDOW = 16;
@@ -108,6 +112,7 @@ export class Session {
   readonly #options: SessionOptions;
   readonly #abort = new AbortController();
   readonly #pending = new Map<number, Pending>();
+  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   readonly #readers = new Map<number, StreamReader>();
   readonly #producers = new Map<number, StreamProducer>();
   readonly #context: CallContext;
@@ -172,14 +177,10 @@ export class Session {
       return Promise.reject(error);
     }
     const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0;
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+    if (deadline < Infinity) this.#deadlines.track(deadline);
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0
-        ? setTimeout(() => {
-          this.#pending.delete(id);
-          reject(new TimeoutError(`${this.label} did not answer ${op} within ${timeoutMs} ms`));
-        }, timeoutMs)
-        : undefined;
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve, reject, op, timeoutMs, deadline });
     });
   }
 
@@ -366,11 +367,26 @@ export class Session {
 
   #takePending(id: number): Pending | undefined {
     const pending = this.#pending.get(id);
-    if (pending) {
-      this.#pending.delete(id);
-      clearTimeout(pending.timer);
-    }
+    if (pending) this.#pending.delete(id);
     return pending;
+  }
+
+  /** Fail the requests whose deadline has passed; returns the next deadline. */
+  #expire(now: number): number {
+    let next = Infinity;
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline <= now) {
+        this.#pending.delete(id);
+        pending.reject(
+          new TimeoutError(
+            `${this.label} did not answer ${pending.op} within ${pending.timeoutMs} ms`,
+          ),
+        );
+      } else if (pending.deadline < next) {
+        next = pending.deadline;
+      }
+    }
+    return next;
   }
 
   /** Ids of calls the other side starts are non-zero and of its parity (odd if it connected). */
@@ -403,10 +419,8 @@ export class Session {
   #shutDown(): void {
     this.#abort.abort();
     const error = this.#lostError();
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    this.#deadlines.stop();
+    for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     for (const reader of this.#readers.values()) reader.finish(error);
     this.#readers.clear();
