@@ -57,5 +57,7 @@ export {
   UnsupportedOperation,
   VersionMismatch,
 } from "./lib/wire/errors.ts";
-export { decodeValue, encodeValue, ExtData } from "./lib/wire/codec.ts";
+export { decodeValue, encodeValue } from "./lib/wire/codec.ts";
+export type { ListLayout } from "./lib/wire/list_protocol.ts";
+export type { ServerInfo } from "./lib/wire/messages.ts";
 export { PROTOCOL_VERSION, VERSION } from "./lib/version.ts";

@@ -12,6 +12,7 @@ import {
   BadArgument,
   FrameTooLarge,
   InternalError,
+  LimitExceeded,
   TimeoutError,
   Unavailable,
   UnknownOperation,
@@ -192,4 +193,33 @@ Deno.test("a Connection reconnects by itself after the server restarts", async (
     link.close();
     await link.idle();
   }
+});
+
+Deno.test("past maxInFlight the server pauses reading; everything still completes", async () => {
+  await withSession(async (session) => {
+    // The service allows 2 pending answers per connection; 6 are sent at once, and a stream
+    // runs beside them.
+    const slow = Array.from({ length: 6 }, (_, i) => session.request("delayed", [50, i]));
+    const items: unknown[] = [];
+    for await (const item of session.stream("count", ["beside", 100], { window: 2 })) {
+      items.push(item);
+    }
+    assert.deepEqual(await Promise.all(slow), [0, 1, 2, 3, 4, 5]);
+    assert.equal(items.length, 100);
+  });
+});
+
+Deno.test("one stream past maxStreams is refused with LIMIT; closing one makes room", async () => {
+  await withSession(async (session) => {
+    const open = Array.from({ length: 4 }, (_, i) => session.stream("hang", [`open-${i}`]));
+    for (const stream of open) assert.equal((await stream.next()).value, "first");
+    const extra = session.stream("hang", ["extra"]);
+    await rejectsWith(() => extra.next(), LimitExceeded, "too many open streams");
+    await open[0].return();
+    await waitFor(async () => (await record(session, "open-0")).cancelled);
+    const again = session.stream("hang", ["again"]);
+    assert.equal((await again.next()).value, "first");
+    await again.return();
+    for (const stream of open.slice(1)) await stream.return();
+  });
 });

@@ -17,7 +17,7 @@
  * @module
  */
 import { Unavailable } from "../wire/errors.ts";
-import type { Welcome } from "../wire/messages.ts";
+import type { ServerInfo } from "../wire/messages.ts";
 import { type ConnectOptions, connectWithWelcome } from "./connect.ts";
 import type { RequestOptions, Session, StreamOptions } from "./session.ts";
 import type { StreamReader } from "./stream_reader.ts";
@@ -25,7 +25,7 @@ import type { StreamReader } from "./stream_reader.ts";
 /** Options for a {@link Connection}. */
 export interface ConnectionOptions extends ConnectOptions {
   /** Runs on each new session before it is used; a failure fails the connect. */
-  onConnect?: (session: Session, welcome: Welcome) => Promise<void>;
+  onConnect?: (session: Session, server: ServerInfo) => Promise<void>;
 }
 
 /** See the module docs. */
@@ -34,7 +34,7 @@ export class Connection {
   readonly address: string;
   readonly #options: ConnectionOptions;
   #session: Session | undefined;
-  #welcome: Welcome | undefined;
+  #welcome: ServerInfo | undefined;
   #connecting: Promise<Session> | undefined;
   #closed = false;
 
@@ -45,7 +45,7 @@ export class Connection {
   }
 
   /** What the server said in its last WELCOME (after the first connect). */
-  get welcome(): Welcome | undefined {
+  get welcome(): ServerInfo | undefined {
     return this.#welcome;
   }
 

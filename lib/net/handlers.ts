@@ -37,13 +37,17 @@ export type StreamHandler = (
 
 /** Operations as a user writes them. */
 export interface HandlerSpec {
+  /** Operations answered once, by name. */
   requests?: Record<string, RequestHandler>;
+  /** Operations answered with a stream, by name. */
   streams?: Record<string, StreamHandler>;
 }
 
 /** Operations ready for dispatch. */
 export interface Handlers {
+  /** Request handlers by operation name. */
   readonly requests: ReadonlyMap<string, RequestHandler>;
+  /** Stream handlers by operation name. */
   readonly streams: ReadonlyMap<string, StreamHandler>;
 }
 

@@ -130,6 +130,7 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     return Promise.reject(error);
   }
 
+  /** The reader is its own iterator: `for await (const item of reader)`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     return this;
   }

@@ -59,15 +59,6 @@ export class TypenetError extends Error {
   }
 }
 
-/** Define a subclass of {@link TypenetError} bound to one code. */
-function withCode(code: ErrorCodeValue) {
-  return class extends TypenetError {
-    constructor(message: string, options?: ErrorOptions) {
-      super(code, message, options);
-    }
-  };
-}
-
 /**
  * The peer sent bytes that are not a valid typenet frame or message.
  *
@@ -77,7 +68,12 @@ function withCode(code: ErrorCodeValue) {
  * throw new ProtocolError("expected a hello frame");
  * ```
  */
-export class ProtocolError extends withCode(ErrorCode.Protocol) {}
+export class ProtocolError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Protocol`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Protocol, message, options);
+  }
+}
 
 /**
  * The two ends speak different protocol versions; the message names both.
@@ -88,7 +84,12 @@ export class ProtocolError extends withCode(ErrorCode.Protocol) {}
  * throw new VersionMismatch("client speaks protocol 2, server speaks protocol 1");
  * ```
  */
-export class VersionMismatch extends withCode(ErrorCode.VersionMismatch) {}
+export class VersionMismatch extends TypenetError {
+  /** Make the error; its code is `ErrorCode.VersionMismatch`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.VersionMismatch, message, options);
+  }
+}
 
 /**
  * A frame exceeded the receiver's size limit; the connection is closed.
@@ -99,7 +100,12 @@ export class VersionMismatch extends withCode(ErrorCode.VersionMismatch) {}
  * throw new FrameTooLarge("frame of 20971520 bytes exceeds the limit of 16777216");
  * ```
  */
-export class FrameTooLarge extends withCode(ErrorCode.FrameTooLarge) {}
+export class FrameTooLarge extends TypenetError {
+  /** Make the error; its code is `ErrorCode.FrameTooLarge`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.FrameTooLarge, message, options);
+  }
+}
 
 /**
  * The server has no operation by that name.
@@ -110,7 +116,12 @@ export class FrameTooLarge extends withCode(ErrorCode.FrameTooLarge) {}
  * throw new UnknownOperation("unknown operation 'list.frobnicate'");
  * ```
  */
-export class UnknownOperation extends withCode(ErrorCode.UnknownOperation) {}
+export class UnknownOperation extends TypenetError {
+  /** Make the error; its code is `ErrorCode.UnknownOperation`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.UnknownOperation, message, options);
+  }
+}
 
 /**
  * An argument has the wrong type or value (not an integer, not bytes, …).
@@ -121,7 +132,12 @@ export class UnknownOperation extends withCode(ErrorCode.UnknownOperation) {}
  * throw new BadArgument("index must be an integer, got string");
  * ```
  */
-export class BadArgument extends withCode(ErrorCode.BadArgument) {}
+export class BadArgument extends TypenetError {
+  /** Make the error; its code is `ErrorCode.BadArgument`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.BadArgument, message, options);
+  }
+}
 
 /**
  * An index is outside the list.
@@ -132,7 +148,12 @@ export class BadArgument extends withCode(ErrorCode.BadArgument) {}
  * throw new IndexError("index 10 out of range for list 'a' of length 3");
  * ```
  */
-export class IndexError extends withCode(ErrorCode.IndexOutOfRange) {}
+export class IndexError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.IndexOutOfRange`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.IndexOutOfRange, message, options);
+  }
+}
 
 /**
  * The operation exists but is not supported in this form (e.g. deleting a middle item).
@@ -143,7 +164,12 @@ export class IndexError extends withCode(ErrorCode.IndexOutOfRange) {}
  * throw new UnsupportedOperation("List only supports deleting the last item");
  * ```
  */
-export class UnsupportedOperation extends withCode(ErrorCode.Unsupported) {}
+export class UnsupportedOperation extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Unsupported`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Unsupported, message, options);
+  }
+}
 
 /**
  * The named object (a list, say) does not exist on that server.
@@ -154,7 +180,12 @@ export class UnsupportedOperation extends withCode(ErrorCode.Unsupported) {}
  * throw new NotFound("list 'a' is not open on this server");
  * ```
  */
-export class NotFound extends withCode(ErrorCode.NotFound) {}
+export class NotFound extends TypenetError {
+  /** Make the error; its code is `ErrorCode.NotFound`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.NotFound, message, options);
+  }
+}
 
 /**
  * A list was opened with a layout (nodes, partition size) other than the one it was made with.
@@ -165,7 +196,12 @@ export class NotFound extends withCode(ErrorCode.NotFound) {}
  * throw new LayoutMismatch("list 'a' exists with partitionSize 100, not 10");
  * ```
  */
-export class LayoutMismatch extends withCode(ErrorCode.LayoutMismatch) {}
+export class LayoutMismatch extends TypenetError {
+  /** Make the error; its code is `ErrorCode.LayoutMismatch`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.LayoutMismatch, message, options);
+  }
+}
 
 /**
  * Authentication failed or is required.
@@ -176,7 +212,12 @@ export class LayoutMismatch extends withCode(ErrorCode.LayoutMismatch) {}
  * throw new AuthError("wrong token");
  * ```
  */
-export class AuthError extends withCode(ErrorCode.Auth) {}
+export class AuthError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Auth`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Auth, message, options);
+  }
+}
 
 /**
  * A server could not be reached or the connection to it was lost; the message names it.
@@ -187,7 +228,12 @@ export class AuthError extends withCode(ErrorCode.Auth) {}
  * throw new Unavailable("127.0.0.1:4444 is unavailable: connection refused");
  * ```
  */
-export class Unavailable extends withCode(ErrorCode.Unavailable) {}
+export class Unavailable extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Unavailable`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Unavailable, message, options);
+  }
+}
 
 /**
  * A server did not answer in time. A subclass of {@link Unavailable}: a server that does not
@@ -217,7 +263,12 @@ export class TimeoutError extends Unavailable {
  * throw new LimitExceeded("too many connections (limit 1024)");
  * ```
  */
-export class LimitExceeded extends withCode(ErrorCode.Limit) {}
+export class LimitExceeded extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Limit`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Limit, message, options);
+  }
+}
 
 /**
  * A server is missing items it should hold — typically it restarted and lost them (servers
@@ -229,7 +280,12 @@ export class LimitExceeded extends withCode(ErrorCode.Limit) {}
  * throw new DataLost("list 'a' on 127.0.0.1:4445 is missing items before index 200");
  * ```
  */
-export class DataLost extends withCode(ErrorCode.DataLost) {}
+export class DataLost extends TypenetError {
+  /** Make the error; its code is `ErrorCode.DataLost`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.DataLost, message, options);
+  }
+}
 
 /**
  * The server failed in a way it did not expect; the message says what it saw.
@@ -240,7 +296,12 @@ export class DataLost extends withCode(ErrorCode.DataLost) {}
  * throw new InternalError("unexpected failure");
  * ```
  */
-export class InternalError extends withCode(ErrorCode.Internal) {}
+export class InternalError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Internal`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Internal, message, options);
+  }
+}
 
 const classByCode: Record<string, new (message: string) => TypenetError> = {
   [ErrorCode.Protocol]: ProtocolError,

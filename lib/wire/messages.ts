@@ -63,17 +63,23 @@ export interface Hello {
   maxFrameBytes: number;
 }
 
-/** The accepting side's answer to a hello. */
-export interface Welcome {
-  kind: typeof Kind.Welcome;
+/** What a server says about itself in its WELCOME. */
+export interface ServerInfo {
+  /** The protocol version it speaks. */
   version: number;
   /** What the server is, e.g. `"list-server"`. */
   role: string;
+  /** Free text naming the software, e.g. `"typenet/0.1.0"`. */
   agent: string;
   /** The largest frame body the server accepts. */
   maxFrameBytes: number;
   /** Random per server process: tells two addresses of one server apart from two servers. */
   serverId: string;
+}
+
+/** The accepting side's answer to a hello. */
+export interface Welcome extends ServerInfo {
+  kind: typeof Kind.Welcome;
 }
 
 /** A call that expects one RESPONSE or ERROR. */

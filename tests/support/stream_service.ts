@@ -105,7 +105,7 @@ const server = Server.listen({
   port,
   role: "stream-service",
   handlers,
-  limits: { handshakeTimeoutMs: 1000, maxFrameBytes: 64 * 1024 },
+  limits: { handshakeTimeoutMs: 1000, maxFrameBytes: 64 * 1024, maxInFlight: 2, maxStreams: 4 },
   onError: (error, peer) => console.error(`stream service: ${peer}: ${error}`),
 });
 console.log(`stream service listening on ${server.address}`);
