@@ -102,3 +102,13 @@ Deno.test("set replaces one item; find returns the smallest matching index below
   assert.deepEqual(values(shard.chunks(0, 9, 1, { maxItems: 9, maxBytes: 99 })), [[1, 7, 1, 2]]);
   assert.equal(shard.replace(50, new Uint8Array([1])), false);
 });
+
+Deno.test("a repeated take of the item just removed returns it again, removing nothing more", () => {
+  const shard = shardWith(6);
+  assert.deepEqual(shard.removeLast(5), new Uint8Array([5]));
+  assert.deepEqual(shard.removeLast(5), new Uint8Array([5]));
+  assert.equal(shard.count, 2);
+  assert.deepEqual(shard.removeLast(4), new Uint8Array([4]));
+  shard.storeRuns([[4, batch(44)]]);
+  assert.equal(shard.removeLast(5), undefined, "forgotten once the list changes");
+});

@@ -124,7 +124,9 @@ export async function awaitHello(framed: FramedConn, options: WelcomeOptions): P
     }
     if (hello.version !== PROTOCOL_VERSION) {
       throw new VersionMismatch(
-        `${hello.role} speaks protocol ${hello.version}, this server speaks protocol ` +
+        `${
+          hello.role || "the client"
+        } speaks protocol ${hello.version}, this server speaks protocol ` +
           `${PROTOCOL_VERSION}`,
       );
     }

@@ -105,6 +105,11 @@ export class Session {
   readonly label: string;
   /** The role the other side announced in its hello, if known. */
   readonly remoteRole: string | undefined;
+
+  /** The largest frame the other side accepts: what a handler may send it at most. */
+  get peerMaxFrameBytes(): number {
+    return this.#framed.peerMaxFrameBytes;
+  }
   /** Resolves when the connection has closed, for whatever reason. */
   readonly closed: Promise<void>;
   readonly #framed: FramedConn;
@@ -146,8 +151,9 @@ export class Session {
       error: (id, code, message) => this.#send({ kind: Kind.Error, id, code, message }),
       writable: () =>
         this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#framed.drained() : undefined,
-      done: (id, error) => {
-        this.#producers.delete(id);
+      done: (producer, error) => {
+        // A cancelled producer was already forgotten (and its id may be in use again).
+        if (this.#producers.get(producer.id) === producer) this.#producers.delete(producer.id);
         if (error !== undefined && !(error instanceof TypenetError)) this.#options.onError?.(error);
       },
     };
@@ -283,8 +289,12 @@ export class Session {
         return;
       case Kind.Credit:
         return this.#producers.get(message.id)?.grant(message.n);
-      case Kind.Cancel:
-        return this.#producers.get(message.id)?.cancel();
+      case Kind.Cancel: {
+        // Forget it now: its slot and id are free as soon as the consumer has let go.
+        const producer = this.#producers.get(message.id);
+        this.#producers.delete(message.id);
+        return producer?.cancel();
+      }
       case Kind.Push:
         return this.#options.onPush?.(message.topic, message.payload);
       case Kind.Hello:

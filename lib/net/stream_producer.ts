@@ -20,7 +20,8 @@ export interface StreamSink {
   error(id: number, code: string, message: string): void;
   /** Resolves when the connection can take more output (backpressure on the socket). */
   writable(): Promise<void> | undefined;
-  done(id: number, error?: unknown): void;
+  /** The producer has stopped (after its source is closed); `error` if the source failed. */
+  done(producer: StreamProducer, error?: unknown): void;
 }
 
 /** See the module docs. */
@@ -30,6 +31,11 @@ export class StreamProducer {
   readonly #abort = new AbortController();
   #credit: number;
   #wake: (() => void) | undefined;
+
+  /** The stream id. */
+  get id(): number {
+    return this.#id;
+  }
 
   /** A producer for stream `id` with `credit` items granted up front. */
   constructor(id: number, credit: number, sink: StreamSink) {
@@ -89,7 +95,7 @@ export class StreamProducer {
       } catch {
         // A generator that fails while being closed has nothing more to say.
       }
-      this.#sink.done(this.#id, failure);
+      this.#sink.done(this, failure);
     }
   }
 

@@ -13,14 +13,17 @@
  * ```
  * @module
  */
-import { InternalError } from "../wire/errors.ts";
+import { InternalError, Unavailable } from "../wire/errors.ts";
 import { ListOp, ownerOf } from "../wire/list_protocol.ts";
 import { batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
 import type { ListShard, Run } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
 import type { Placement } from "./sequencer.ts";
 
-/** The most value bytes one `list.store` request carries (a single larger item goes alone). */
+/**
+ * The most value bytes one `list.store` request carries (less if the owner's frame limit is
+ * small; a single larger item goes alone).
+ */
 export const STORE_REQUEST_BYTES = 1024 * 1024;
 
 /**
@@ -42,7 +45,13 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
     take(index) {
       if (!shard.owns(index)) {
         const owner = ownerOf(shard.layout, index);
-        return peers.call(shard, owner, ListOp.Take, [shard.name, index]) as Promise<Uint8Array>;
+        const take = () => peers.call(shard, owner, ListOp.Take, [shard.name, index]);
+        // The owner may have removed the item and the answer got lost: ask once more (it
+        // answers a repeated take with the same item), so the length stays in step.
+        return take().catch((error) => {
+          if (error instanceof Unavailable) return take();
+          throw error;
+        }) as Promise<Uint8Array>;
       }
       const value = shard.removeLast(index);
       if (!value) throw new InternalError(`list '${shard.name}' has no item ${index} to remove`);
@@ -74,8 +83,8 @@ function splitByOwner(shard: ListShard, start: number, values: ValueBatch) {
   return { local, remote };
 }
 
-/** Group runs into `list.store` requests of at most STORE_REQUEST_BYTES each. */
-function storeRequests(runs: Run[]): Run[][] {
+/** Group runs into `list.store` requests of at most `limit` bytes of values each. */
+function storeRequests(runs: Run[], limit: number): Run[][] {
   const requests: Run[][] = [];
   let current: Run[] = [];
   let bytes = 0;
@@ -84,7 +93,7 @@ function storeRequests(runs: Run[]): Run[][] {
     const sizes: number[] = [];
     let from = 0;
     batch.lengths.forEach((length, k) => {
-      if (bytes > 0 && bytes + length > STORE_REQUEST_BYTES) {
+      if (bytes > 0 && bytes + length > limit) {
         sizes.push(k - from);
         from = k;
         bytes = 0;
@@ -115,8 +124,10 @@ async function storeRemote(
 ): Promise<void> {
   const owners = [...remote.keys()];
   const results = await Promise.allSettled(owners.map(async (owner) => {
-    // One owner's requests go in order, so its items arrive without gaps.
-    for (const runs of storeRequests(remote.get(owner)!)) {
+    // One owner's requests go in order, so its items arrive without gaps; each fits its frames.
+    const address = shard.layout.nodes[owner];
+    const limit = Math.min(STORE_REQUEST_BYTES, Math.floor(await peers.maxFrameBytes(address) / 2));
+    for (const runs of storeRequests(remote.get(owner)!, limit)) {
       const wire = runs.map(([first, batch]) => [first, batchToWire(batch)]);
       await peers.call(shard, owner, ListOp.Store, [shard.name, wire]);
     }

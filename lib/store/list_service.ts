@@ -123,7 +123,7 @@ export class ListService {
         },
       },
       streams: {
-        [ListOp.Range]: (args) => {
+        [ListOp.Range]: (args, call) => {
           argCount(args, 4, ListOp.Range);
           const shard = this.#shard(args);
           const start = argInt(args, 1, "start", 0);
@@ -132,7 +132,8 @@ export class ListService {
           if (step === 0) throw new BadArgument("step must not be zero");
           const chunks = shard.chunks(start, stop, step, {
             maxItems: RANGE_CHUNK_ITEMS,
-            maxBytes: RANGE_CHUNK_BYTES,
+            // Within what the reader accepts, with room to spare for the frame around them.
+            maxBytes: Math.min(RANGE_CHUNK_BYTES, Math.floor(call.session.peerMaxFrameBytes / 2)),
           });
           return chunks.map(batchToWire);
         },

@@ -44,6 +44,8 @@ export class ListShard {
   /** This node's position in `layout.nodes`. */
   readonly self: number;
   readonly #store = new ItemStore();
+  /** What {@link removeLast} removed last, until the list changes otherwise. */
+  #lastRemoved: { index: number; value: Uint8Array } | undefined;
 
   /** An empty share of list `name` for node `self` of `layout`. */
   constructor(name: string, layout: ListLayout, self: number) {
@@ -101,6 +103,7 @@ export class ListShard {
       positions.push(position);
       end = position + count;
     }
+    this.#lastRemoved = undefined;
     runs.forEach(([, batch], k) => this.#store.write(positions[k], batch.bytes, batch.lengths));
   }
 
@@ -109,15 +112,24 @@ export class ListShard {
     return this.#store.replace(localOffset(this.layout, i), value);
   }
 
-  /** Remove and return (a copy of) the item at `i` if it is the last one held here. */
+  /**
+   * Remove and return (a copy of) the item at `i` if it is the last one held here. Asked again
+   * for the item it removed last (the home retrying after the answer was lost), it returns
+   * that item again, so a retried pop neither fails nor removes a second item.
+   */
   removeLast(i: number): Uint8Array | undefined {
-    if (localOffset(this.layout, i) !== this.#store.length - 1) return undefined;
-    return this.#store.removeLast();
+    if (localOffset(this.layout, i) === this.#store.length - 1) {
+      const value = this.#store.removeLast()!;
+      this.#lastRemoved = { index: i, value };
+      return value;
+    }
+    return this.#lastRemoved?.index === i ? this.#lastRemoved.value : undefined;
   }
 
   /** Remove every item at index `from` or beyond; returns how many were removed. */
   truncate(from: number): number {
     const first = nextOwnedIndex(this.layout, this.self, Math.max(0, from));
+    this.#lastRemoved = undefined;
     return this.#store.truncate(localOffset(this.layout, first));
   }
 

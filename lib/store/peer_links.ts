@@ -58,6 +58,13 @@ export class PeerLinks {
     }
   }
 
+  /** The largest frame the server at `address` accepts (connecting first if need be). */
+  async maxFrameBytes(address: string): Promise<number> {
+    const link = this.#link(address);
+    await link.session();
+    return link.welcome!.maxFrameBytes;
+  }
+
   /** Call `op` on the server at `address`, as it is (no re-open on `NOT_FOUND`). */
   request(address: string, op: string, args: unknown[]): Promise<unknown> {
     return this.#link(address).request(op, args);

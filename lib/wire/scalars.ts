@@ -26,6 +26,8 @@ export const NOT_SCALAR: unique symbol = Symbol("not a scalar");
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 const textEncoder = new TextEncoder();
+/** Longer strings are encoded with TextEncoder, here as in the msgpack library. */
+const TEXT_ENCODER_MIN = 50;
 const textDecoder = new TextDecoder();
 
 /**
@@ -50,8 +52,7 @@ export class ScalarWriter {
   write(value: unknown): boolean {
     switch (typeof value) {
       case "string":
-        this.#string(value);
-        return true;
+        return this.#string(value);
       case "number":
         this.#number(value);
         return true;
@@ -136,7 +137,12 @@ export class ScalarWriter {
     this.length += 9;
   }
 
-  #string(s: string): void {
+  /**
+   * Strings up to TEXT_ENCODER_MIN characters that are not all ASCII go to the library: it
+   * writes those with its own UTF-8 loop, which encodes a lone surrogate differently from
+   * TextEncoder, and the bytes must match the library's exactly.
+   */
+  #string(s: string): boolean {
     // Reserve for the longest UTF-8 the string could need, write it after the biggest header
     // that length allows, then slide it left if the real header is shorter.
     const most = s.length * 3;
@@ -144,9 +150,9 @@ export class ScalarWriter {
     this.#reserve(guessed + most);
     const start = this.length + guessed;
     let written: number;
-    if (s.length <= 32) {
+    if (s.length <= TEXT_ENCODER_MIN) {
       written = asciiInto(s, this.bytes, start);
-      if (written < 0) written = textEncoder.encodeInto(s, this.bytes.subarray(start)).written;
+      if (written < 0) return false;
     } else {
       written = textEncoder.encodeInto(s, this.bytes.subarray(start)).written;
     }
@@ -158,6 +164,7 @@ export class ScalarWriter {
     else if (header === 3) this.bytes[at] = 0xda, this.#view.setUint16(at + 1, written);
     else this.bytes[at] = 0xdb, this.#view.setUint32(at + 1, written);
     this.length += header + written;
+    return true;
   }
 
   #binary(data: Uint8Array): void {
