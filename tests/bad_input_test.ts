@@ -185,6 +185,50 @@ Deno.test("bad input never takes the list server down", async (t) => {
     await stillServing();
   });
 
+  await t.step("an error longer than the client's frame limit is cut, not fatal", async () => {
+    await using raw = await RawClient.connect(address);
+    const welcome = await raw.hello({ maxFrameBytes: 1024 });
+    assert.equal(welcome?.[0], Kind.Welcome);
+    await raw.send(["x".repeat(2000)]);
+    const error = await raw.read();
+    assertError(error, 0, "PROTOCOL", "unknown message kind");
+    assert.ok(String(error![3]).length < 1024);
+    assert.equal(await raw.read(), null);
+    await stillServing();
+  });
+
+  await t.step("a range with absurd bounds is answered at once", async () => {
+    await using raw = await greeted();
+    await raw.send([Kind.Stream, 1, ListOp.Range, [witnessName, 1, Number.MAX_SAFE_INTEGER, 2], 4]);
+    let frame = await raw.read();
+    const items: unknown[] = [];
+    while (frame?.[0] === Kind.Item) {
+      items.push(frame[2]);
+      await raw.send([Kind.Credit, 1, 1]);
+      frame = await raw.read();
+    }
+    assert.deepEqual(frame, [Kind.End, 1]);
+    await raw.send([
+      Kind.Stream,
+      3,
+      ListOp.Range,
+      [witnessName, Number.MAX_SAFE_INTEGER, -1, -3],
+      4,
+    ]);
+    assert.deepEqual(await raw.read(), [Kind.End, 3]);
+    await stillServing();
+  });
+
+  await t.step("a client calling itself a peer still cannot change a list's home", async () => {
+    await using raw = await RawClient.connect(address);
+    assert.equal((await raw.hello({ role: "peer" }))?.[0], Kind.Welcome);
+    await raw.send([Kind.Request, 1, ListOp.Truncate, [witnessName, 0]]);
+    assertError(await raw.read(), 1, "UNSUPPORTED", "never sent to a list's home");
+    await raw.send([Kind.Request, 3, ListOp.Take, [witnessName, 49]]);
+    assertError(await raw.read(), 3, "UNSUPPORTED");
+    await stillServing();
+  });
+
   await t.step("request id 0 or the wrong parity is a protocol error", async () => {
     await using zero = await greeted();
     await zero.send([Kind.Request, 0, "ping", []]);
@@ -215,4 +259,32 @@ Deno.test("bad input never takes the list server down", async (t) => {
   });
 
   assert.equal(await witness.length(), acknowledged.length);
+});
+
+Deno.test("a client that never reads its answers is cut off before they pile up", async () => {
+  await using servers = await startServers(1, ["--max-frame-bytes", "65536"]);
+  const [address] = servers.addresses;
+  const name = uniqueName("unread");
+  await using li = await List.open(name, { nodes: [address] });
+  await li.append("x".repeat(60_000));
+
+  await using raw = await RawClient.connect(address);
+  assert.equal((await raw.hello())?.[0], Kind.Welcome);
+  await raw.send([Kind.Request, 1, ListOp.Open, [name, li.layout, 0]]);
+  // 300 answers of 60 KB each, never read: far past the 4 × 64 KiB the server will owe.
+  try {
+    for (let id = 3; id < 603; id += 2) await raw.send([Kind.Request, id, ListOp.Get, [name, 0]]);
+  } catch (error) {
+    // The server may cut us off before we finish sending: that is the point.
+    if (
+      !(error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe)
+    ) {
+      throw error;
+    }
+  }
+  await waitFor(() => servers.processes[0].stderr.some((l) => l.includes("answers unread")), {
+    what: "the server closing the connection",
+  });
+  while (await raw.read() !== null) { /* drain what was sent before the cut */ }
+  assert.equal(String(await li.at(0)).length, 60_000);
 });

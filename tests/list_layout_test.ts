@@ -1,8 +1,10 @@
 /** Where each index lives, and the walks over one node's blocks. */
 import assert from "node:assert/strict";
 import {
+  indexAt,
   localOffset,
   nextOwnedIndex,
+  ownedBelow,
   ownerOf,
   previousOwnedIndex,
 } from "../lib/wire/list_protocol.ts";
@@ -44,6 +46,21 @@ Deno.test("next and previous owned index agree with a plain scan", () => {
         let previous = i;
         while (previous >= 0 && ownerOf(layout, previous) !== self) previous--;
         assert.equal(previousOwnedIndex(layout, self, i), previous);
+      }
+    });
+  }
+});
+
+Deno.test("ownedBelow and indexAt agree with a plain scan", () => {
+  for (const layout of layouts) {
+    layout.nodes.forEach((_, self) => {
+      let count = 0;
+      for (let length = 0; length < 300; length++) {
+        assert.equal(ownedBelow(layout, self, length), count, `${self} below ${length}`);
+        if (ownerOf(layout, length) === self) {
+          assert.equal(indexAt(layout, self, localOffset(layout, length)), length);
+          count++;
+        }
       }
     });
   }

@@ -112,3 +112,15 @@ Deno.test("a repeated take of the item just removed returns it again, removing n
   shard.storeRuns([[4, batch(44)]]);
   assert.equal(shard.removeLast(5), undefined, "forgotten once the list changes");
 });
+
+Deno.test("a range with absurd bounds walks only this node's share", () => {
+  const shard = new ListShard("w", { nodes: ["a:1", "b:2"], partitionSize: 1 }, 1);
+  shard.storeRuns([[1, batch(1)]]);
+  shard.storeRuns([[3, batch(3)]]);
+  const all = { maxItems: 100, maxBytes: 1 << 20 };
+  // Step 2 from 0 never lands on node 1's indexes; without bounds this walked to 2^53.
+  assert.deepEqual(values(shard.chunks(0, Number.MAX_SAFE_INTEGER, 2, all)), []);
+  assert.deepEqual(values(shard.chunks(1, Number.MAX_SAFE_INTEGER, 2, all)), [[1, 3]]);
+  assert.deepEqual(values(shard.chunks(Number.MAX_SAFE_INTEGER - 1, -1, -2, all)), []);
+  assert.deepEqual(values(shard.chunks(3, -1, -2, all)), [[3, 1]]);
+});

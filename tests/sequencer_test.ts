@@ -105,3 +105,31 @@ Deno.test("pops wait for earlier appends and check that the index is the last", 
   await rejectsWith(() => seq.pop(), IndexError, "empty");
   await rejectsWith(() => seq.pop(-1), IndexError);
 });
+
+Deno.test("a take of unknown outcome is settled before any other change", async () => {
+  let stored = 0;
+  let settledFrom = -1;
+  let failNext = true;
+  const seq = new Sequencer({
+    place: (_start, values) => void (stored += values.lengths.length),
+    take: () => {
+      if (failNext) {
+        failNext = false;
+        stored--; // it happened, but the answer was lost
+        return Promise.reject(new Unavailable("b:2 did not answer"));
+      }
+      stored--;
+      return Promise.resolve(new Uint8Array([1]));
+    },
+    settle: (length) => {
+      settledFrom = length;
+      return Promise.resolve(stored);
+    },
+  });
+  seq.append(bytes(1, 2, 3));
+  await rejectsWith(() => seq.pop(), Unavailable);
+  assert.equal(seq.length, 3, "unknown: not counted yet");
+  assert.equal(await seq.append(bytes(4)), 2, "index 2 is handed out again: the take happened");
+  assert.equal(settledFrom, 3);
+  assert.equal(seq.length, 3);
+});

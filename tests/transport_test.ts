@@ -13,6 +13,7 @@ import {
   FrameTooLarge,
   InternalError,
   LimitExceeded,
+  ProtocolError,
   TimeoutError,
   Unavailable,
   UnknownOperation,
@@ -222,4 +223,20 @@ Deno.test("one stream past maxStreams is refused with LIMIT; closing one makes r
     await again.return();
     for (const stream of open.slice(1)) await stream.return();
   });
+});
+
+Deno.test("something that is not a typenet server is named as such", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const answering = (async () => {
+    const conn = await listener.accept();
+    await conn.write(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    conn.close();
+  })();
+  const address = `127.0.0.1:${listener.addr.port}`;
+  try {
+    await rejectsWith(() => connect(address), ProtocolError, `${address} is not a typenet server`);
+  } finally {
+    await answering;
+    listener.close();
+  }
 });

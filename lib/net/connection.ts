@@ -76,7 +76,6 @@ export class Connection {
   close(): void {
     this.#closed = true;
     this.#session?.close();
-    this.#session = undefined;
   }
 
   /** Resolves once the current connection (if any) has fully shut down. */

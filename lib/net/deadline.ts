@@ -24,7 +24,7 @@ export function withDeadline<T>(
   ms: number,
   onTimeout: () => Error,
 ): Promise<T> {
-  if (ms <= 0) return promise;
+  if (ms <= 0 || ms > 2 ** 31 - 1) return promise; // beyond a timer's range means never
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(onTimeout()), ms);

@@ -22,6 +22,12 @@
  * @module
  */
 
+/**
+ * The longest delay a timer takes (about 24.8 days); longer ones fire at once. A farther
+ * deadline simply re-arms when this elapses.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** See the module docs. */
 export class DeadlineTimer {
   readonly #expire: (now: number) => number;
@@ -53,6 +59,6 @@ export class DeadlineTimer {
       this.#armedFor = Infinity;
       const next = this.#expire(Date.now());
       if (next < Infinity) this.#arm(next);
-    }, Math.max(0, deadline - Date.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, deadline - Date.now())));
   }
 }

@@ -35,6 +35,13 @@ export class FramedConn {
   readonly remote: string;
   /** The largest frame body the other side accepts (learnt from its WELCOME). */
   peerMaxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  /**
+   * Output allowed to pile up unwritten; past it the connection is closed and
+   * {@link onOverflow} called (a peer that sends requests but does not read the answers).
+   */
+  maxBacklogBytes = Infinity;
+  /** Told when the connection was closed for exceeding {@link maxBacklogBytes}. */
+  onOverflow: ((backlog: number) => void) | undefined;
   #conn: Deno.TcpConn;
   #decoder: FrameDecoder;
   #batches = [new FrameBatch(), new FrameBatch()];
@@ -114,6 +121,12 @@ export class FramedConn {
       );
     }
     this.#batches[this.#current].add(body);
+    if (this.backlog > this.maxBacklogBytes) {
+      const backlog = this.backlog;
+      this.close();
+      this.onOverflow?.(backlog);
+      return;
+    }
     if (!this.#writing) {
       this.#writing = true;
       queueMicrotask(() => this.#pump());

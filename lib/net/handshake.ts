@@ -21,6 +21,7 @@
  */
 import {
   errorFromWire,
+  FrameTooLarge,
   ProtocolError,
   TimeoutError,
   TypenetError,
@@ -71,13 +72,22 @@ export async function sayHello(framed: FramedConn, options: HelloOptions): Promi
     options.timeoutMs,
     () =>
       new TimeoutError(`${options.label} did not answer the hello within ${options.timeoutMs} ms`),
-  );
+  ).catch((error) => {
+    // Something answered, but not in typenet frames (an HTTP server, say).
+    if (error instanceof FrameTooLarge || error instanceof ProtocolError) {
+      throw new ProtocolError(`${options.label} is not a typenet server (${error.message})`);
+    }
+    throw error;
+  });
   if (answer === null) {
     throw new ProtocolError(`${options.label} closed the connection during the hello`);
   }
   if (answer.kind === Kind.Error) throw errorFromWire(answer.code, answer.message);
   if (answer.kind !== Kind.Welcome) {
     throw new ProtocolError(`${options.label} answered the hello with message kind ${answer.kind}`);
+  }
+  if (answer.maxFrameBytes < MIN_FRAME_LIMIT) {
+    throw new ProtocolError(`${options.label} announced a frame limit below ${MIN_FRAME_LIMIT}`);
   }
   if (answer.version !== PROTOCOL_VERSION) {
     throw new VersionMismatch(

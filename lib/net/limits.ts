@@ -44,6 +44,9 @@ export const HELLO_MAX_FRAME_BYTES = 64 * 1024;
 /** Output bytes queued on one connection above which it stops taking more work. */
 export const WRITE_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
+/** A peer that reads none of that output for this long is disconnected. */
+export const WRITE_STALL_MS = 30_000;
+
 /** Client-side timeouts. */
 export interface Timeouts {
   /** Time to open the TCP connection and finish the hello. */

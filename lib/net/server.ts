@@ -30,6 +30,9 @@ import { AGENT, awaitHello } from "./handshake.ts";
 import { DEFAULT_LIMITS, HELLO_MAX_FRAME_BYTES, type Limits } from "./limits.ts";
 import { Session, type SessionStats } from "./session.ts";
 
+/** Unread output one connection may pile up, in frames of the maximum size. */
+const OUTPUT_FRAMES = 4;
+
 /** What to serve, where. */
 export interface ServeOptions {
   /** Address to listen on (default 127.0.0.1). */
@@ -118,16 +121,22 @@ export class Server {
   }
 
   async #accept(): Promise<void> {
+    let backoffMs = 0;
     while (!this.#closing) {
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
+        backoffMs = 0;
       } catch (error) {
         if (this.#closing) return;
+        // Out of file descriptors, say: wait (5 ms, doubling to 1 s) instead of spinning,
+        // and say so once per wait.
+        backoffMs = Math.min(1000, backoffMs === 0 ? 5 : backoffMs * 2);
         this.#options.onError?.(error, this.address);
+        await new Promise((resume) => setTimeout(resume, backoffMs));
         continue;
       }
-      const task = this.#serve(conn);
+      const task = this.#serve(conn).catch((error) => this.#options.onError?.(error, this.address));
       this.#tasks.add(task);
       task.finally(() => this.#tasks.delete(task));
     }
@@ -163,6 +172,13 @@ export class Server {
       this.#forget(framed);
       return;
     }
+    // A connection may owe its peer a few frames' worth of answers, not more.
+    framed.maxBacklogBytes = OUTPUT_FRAMES * this.#limits.maxFrameBytes;
+    framed.onOverflow = (backlog) =>
+      this.#options.onError?.(
+        new LimitExceeded(`${backlog} bytes of answers unread; closing the connection`),
+        framed.remote,
+      );
     const session = new Session(framed, {
       initiator: false,
       label: framed.remote,

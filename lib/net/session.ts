@@ -36,7 +36,8 @@ import { Kind, MAX_REQUEST_ID, type Message } from "../wire/messages.ts";
 import { DeadlineTimer } from "./deadline_timer.ts";
 import type { FramedConn } from "./framed_conn.ts";
 import { type CallContext, type Handlers, NO_HANDLERS } from "./handlers.ts";
-import { WRITE_HIGH_WATER_BYTES } from "./limits.ts";
+import { WRITE_HIGH_WATER_BYTES, WRITE_STALL_MS } from "./limits.ts";
+import { withDeadline } from "./deadline.ts";
 import { StreamProducer, type StreamSink } from "./stream_producer.ts";
 import { creditViolation, type StreamControl, StreamReader } from "./stream_reader.ts";
 
@@ -98,6 +99,8 @@ interface Pending {
 }
 
 const DEFAULT_WINDOW = 16;
+/** Error messages are cut to this many characters at most. */
+const MAX_ERROR_CHARS = 4096;
 
 /** See the module docs. */
 export class Session {
@@ -148,7 +151,7 @@ export class Session {
         if (this.#options.stats) this.#options.stats.items++;
       },
       end: (id) => this.#send({ kind: Kind.End, id }),
-      error: (id, code, message) => this.#send({ kind: Kind.Error, id, code, message }),
+      error: (id, code, message) => this.#sendErrorFrame(id, code, message),
       writable: () =>
         this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#framed.drained() : undefined,
       done: (producer, error) => {
@@ -157,7 +160,7 @@ export class Session {
         if (error !== undefined && !(error instanceof TypenetError)) this.#options.onError?.(error);
       },
     };
-    this.closed = this.#readLoop();
+    this.closed = this.#readLoop().catch((error) => this.#options.onError?.(error));
   }
 
   /** Whether the connection is still open. */
@@ -230,7 +233,8 @@ export class Session {
   async #readLoop(): Promise<void> {
     try {
       while (true) {
-        if (this.#framed.backlog > WRITE_HIGH_WATER_BYTES) await this.#framed.drained();
+        // Stop taking work while the peer is not reading what we already owe it.
+        if (this.#framed.backlog > WRITE_HIGH_WATER_BYTES) await this.#drained();
         if (this.#inFlight >= (this.#options.maxInFlight ?? Infinity)) {
           await new Promise<void>((resume) => this.#resumeReading = resume);
         }
@@ -240,9 +244,9 @@ export class Session {
       }
     } catch (error) {
       if (error instanceof ProtocolError || error instanceof FrameTooLarge) {
-        this.#send({ kind: Kind.Error, id: 0, code: error.code, message: error.message });
+        this.#sendError(0, error);
         this.#options.onError?.(error);
-        await this.#framed.drained();
+        await this.#drained().catch(() => {});
       } else if (!isDisconnect(error) && !this.#framed.isClosed) {
         this.#options.onError?.(error);
       }
@@ -250,6 +254,15 @@ export class Session {
       this.#framed.close();
       this.#shutDown();
     }
+  }
+
+  /** Wait for our output to be written, but not forever: a peer that stops reading is gone. */
+  #drained(): Promise<void> {
+    return withDeadline(
+      this.#framed.drained(),
+      WRITE_STALL_MS,
+      () => new Unavailable(`${this.label} stopped reading for ${WRITE_STALL_MS} ms`),
+    );
   }
 
   #dispatch(message: Message): void {
@@ -318,7 +331,7 @@ export class Session {
     result.then(
       (value) => this.#respond(id, value),
       (error) => this.#sendError(id, error),
-    ).finally(() => this.#finishedOne());
+    ).catch((error) => this.#options.onError?.(error)).finally(() => this.#finishedOne());
   }
 
   #respond(id: number, result: unknown): void {
@@ -356,7 +369,23 @@ export class Session {
   #sendError(id: number, error: unknown): void {
     const [code, message] = errorToWire(error);
     if (!(error instanceof TypenetError)) this.#options.onError?.(error);
-    this.#send({ kind: Kind.Error, id, code, message });
+    this.#sendErrorFrame(id, code, message);
+  }
+
+  /**
+   * Send an ERROR frame; never throws. The message is cut to fit the peer's frame limit
+   * (error texts can quote what the peer sent), and if even that cannot go, the connection
+   * closes — the peer then sees it lost rather than waiting.
+   */
+  #sendErrorFrame(id: number, code: string, message: string): void {
+    const room = Math.min(MAX_ERROR_CHARS, Math.floor((this.#framed.peerMaxFrameBytes - 64) / 4));
+    const text = message.length > room ? `${message.slice(0, Math.max(0, room - 1))}…` : message;
+    try {
+      this.#framed.send({ kind: Kind.Error, id, code, message: text });
+    } catch (error) {
+      this.#options.onError?.(error);
+      this.close();
+    }
   }
 
   /** Send, treating a closed connection as nothing to do. */

@@ -18,6 +18,7 @@
  * @module
  */
 import { ProtocolError, TimeoutError, type TypenetError } from "../wire/errors.ts";
+import { MAX_TIMER_MS } from "./deadline_timer.ts";
 
 /** What a reader needs from its session. */
 export interface StreamControl {
@@ -59,7 +60,8 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     this.#control = control;
     this.#window = window;
     this.#outstanding = window;
-    this.#timeoutMs = timeoutMs;
+    // Beyond a timer's range (~24.8 days) means never.
+    this.#timeoutMs = timeoutMs > MAX_TIMER_MS ? 0 : timeoutMs;
     this.#describe = describe;
   }
 

@@ -13,8 +13,8 @@
  * ```
  * @module
  */
-import { InternalError, Unavailable } from "../wire/errors.ts";
-import { ListOp, ownerOf } from "../wire/list_protocol.ts";
+import { DataLost, InternalError, Unavailable } from "../wire/errors.ts";
+import { ListOp, ownedBelow, ownerOf } from "../wire/list_protocol.ts";
 import { batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
 import type { ListShard, Run } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
@@ -56,6 +56,20 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
       const value = shard.removeLast(index);
       if (!value) throw new InternalError(`list '${shard.name}' has no item ${index} to remove`);
       return value;
+    },
+    async settle(length) {
+      // Count what the owner of the last item holds: one less than it should means the
+      // take happened.
+      const owner = ownerOf(shard.layout, length - 1);
+      const stats = await peers.request(shard.layout.nodes[owner], ListOp.Stats, [shard.name]);
+      const count = (stats as { count?: unknown })?.count;
+      const expected = ownedBelow(shard.layout, owner, length);
+      if (count === expected) return length;
+      if (count === expected - 1) return length - 1;
+      throw new DataLost(
+        `list '${shard.name}' on ${shard.layout.nodes[owner]} holds ${count} items where ` +
+          `${expected} were expected`,
+      );
     },
   };
 }

@@ -102,13 +102,13 @@ export class ListService {
           return shard.count;
         },
         [ListOp.Store]: (args, call) => {
-          peersOnly(ListOp.Store, call);
+          peersOnly(ListOp.Store, call, this.#shard(args));
           return this.#store(args);
         },
         [ListOp.Take]: (args, call) => {
-          peersOnly(ListOp.Take, call);
           argCount(args, 2, ListOp.Take);
           const shard = this.#shard(args);
+          peersOnly(ListOp.Take, call, shard);
           const index = this.#ownedIndex(shard, argInt(args, 1, "index", 0));
           const value = shard.removeLast(index);
           if (!value) {
@@ -117,9 +117,10 @@ export class ListService {
           return value;
         },
         [ListOp.Truncate]: (args, call) => {
-          peersOnly(ListOp.Truncate, call);
           argCount(args, 2, ListOp.Truncate);
-          return this.#shard(args).truncate(argInt(args, 1, "from", 0));
+          const shard = this.#shard(args);
+          peersOnly(ListOp.Truncate, call, shard);
+          return shard.truncate(argInt(args, 1, "from", 0));
         },
       },
       streams: {
@@ -321,11 +322,18 @@ export class ListService {
   }
 }
 
-/** Refuse server-to-server operations on a client connection. */
-function peersOnly(op: string, call: CallContext): void {
+/**
+ * Refuse server-to-server operations on a client connection, and on a list's home, which
+ * only ever sends them. (The role is what the other side says it is: tokens will make it
+ * more than a guard against mistakes.)
+ */
+function peersOnly(op: string, call: CallContext, shard: ListShard): void {
   if (call.session.remoteRole !== "peer") {
     throw new UnsupportedOperation(
       `${op} is for list servers talking to each other; clients use list.append and list.pop`,
     );
+  }
+  if (shard.self === 0) {
+    throw new UnsupportedOperation(`${op} is never sent to a list's home ('${shard.name}')`);
   }
 }

@@ -17,6 +17,7 @@
  */
 import { BadArgument, DataLost } from "../wire/errors.ts";
 import {
+  indexAt,
   type ListLayout,
   localOffset,
   nextOwnedIndex,
@@ -142,6 +143,13 @@ export class ListShard {
     const out = new BatchBuilder();
     const size = this.layout.partitionSize;
     const store = this.#store;
+    // Walk only over indexes this node could hold: whatever start and stop a caller sends,
+    // the walk is as long as this node's share of the list, not as long as 2^53. Going down
+    // from beyond the last item held, the first item is missing, so there is nothing to send.
+    if (store.length === 0) return;
+    const last = indexAt(this.layout, this.self, store.length - 1);
+    if (step > 0) stop = Math.min(stop, last + 1);
+    else if (start > last) return;
     for (let i = this.#firstOwned(start, stop, step); inRange(i, stop, step);) {
       const position = localOffset(this.layout, i);
       if (position >= store.length) break;
@@ -170,9 +178,7 @@ export class ListShard {
   find(value: Uint8Array, stop: number): number {
     const position = this.#store.find(value);
     if (position < 0) return -1;
-    const { partitionSize: size, nodes } = this.layout;
-    const index = (Math.floor(position / size) * nodes.length + this.self) * size +
-      position % size;
+    const index = indexAt(this.layout, this.self, position);
     return index < stop ? index : -1;
   }
 

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { IndexError, UnsupportedOperation } from "../wire/errors.ts";
+import { IndexError, Unavailable, UnsupportedOperation } from "../wire/errors.ts";
 import { joinBatches, type ValueBatch } from "../wire/value_batch.ts";
 
 /** The most value bytes one group commit gathers from queued appends (one append may be more). */
@@ -35,6 +35,11 @@ export interface Placement {
   place(start: number, values: ValueBatch): void | Promise<void>;
   /** Remove and return the item at `index`. */
   take(index: number): Uint8Array | Promise<Uint8Array>;
+  /**
+   * After a take that failed with `Unavailable` (it may or may not have happened): find out,
+   * and resolve to the list's true length, given the length it had before the take.
+   */
+  settle?(length: number): Promise<number>;
 }
 
 type TailOperation =
@@ -60,6 +65,8 @@ export class Sequencer {
   readonly #describe: string;
   #queue: TailOperation[] = [];
   #busy = false;
+  /** A take's outcome is unknown: settle it before handing out or taking any index. */
+  #inDoubt = false;
 
   /** A sequencer for an empty list; `describe` names the list in errors. */
   constructor(placement: Placement, describe = "the list") {
@@ -69,10 +76,8 @@ export class Sequencer {
 
   /** Append `values`; returns (or resolves to) the index of the first. */
   append(values: ValueBatch): number | Promise<number> {
-    if (this.#busy || this.#queue.length > 0) {
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ kind: "append", values, resolve, reject });
-      });
+    if (this.#mustWait()) {
+      return this.#enqueue((resolve, reject) => ({ kind: "append", values, resolve, reject }));
     }
     return this.#runAppend(values);
   }
@@ -96,12 +101,22 @@ export class Sequencer {
    * (negative counts from the end): deleting any other item is `UnsupportedOperation`.
    */
   pop(index?: number): Uint8Array | Promise<Uint8Array> {
-    if (this.#busy || this.#queue.length > 0) {
-      return new Promise((resolve, reject) => {
-        this.#queue.push({ kind: "pop", index, resolve, reject });
-      });
+    if (this.#mustWait()) {
+      return this.#enqueue((resolve, reject) => ({ kind: "pop", index, resolve, reject }));
     }
     return this.#runPop(index);
+  }
+
+  #mustWait(): boolean {
+    return this.#busy || this.#queue.length > 0 || this.#inDoubt;
+  }
+
+  #enqueue<T>(
+    make: (resolve: (value: T) => void, reject: (error: unknown) => void) => TailOperation,
+  ): Promise<T> {
+    const queued = new Promise<T>((resolve, reject) => this.#queue.push(make(resolve, reject)));
+    if (!this.#busy) this.#drain();
+    return queued;
   }
 
   #runPop(index: number | undefined): Uint8Array | Promise<Uint8Array> {
@@ -114,6 +129,9 @@ export class Sequencer {
     return this.#whileBusy(taken.then((value) => {
       this.length = last;
       return value;
+    }, (error) => {
+      if (error instanceof Unavailable && this.#placement.settle) this.#inDoubt = true;
+      throw error;
     }));
   }
 
@@ -144,8 +162,27 @@ export class Sequencer {
     });
   }
 
+  /** Find out what a doubtful take did; until then nothing else may run. */
+  #settle(): void {
+    this.#busy = true;
+    this.#placement.settle!(this.length).then(
+      (length) => {
+        this.length = length;
+        this.#inDoubt = false;
+      },
+      (error) => {
+        // Still unknown: the waiting operations fail; the next one tries again.
+        for (const op of this.#queue.splice(0)) op.reject(error);
+      },
+    ).finally(() => {
+      this.#busy = false;
+      this.#drain();
+    });
+  }
+
   /** Run queued operations: pops one at a time, consecutive appends as one batch. */
   #drain(): void {
+    if (this.#inDoubt && this.#queue.length > 0 && !this.#busy) return this.#settle();
     while (!this.#busy && this.#queue.length > 0) {
       const head = this.#queue[0];
       if (head.kind === "pop") {

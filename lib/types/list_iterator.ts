@@ -20,6 +20,7 @@ export class ListIterator implements AsyncIterator<unknown> {
   #chunk: unknown[] = [];
   #position = 0;
   #finished = false;
+  #refilling: Promise<unknown> | undefined;
 
   /** An iterator over the first `await length()` items, read through `open(count)`. */
   constructor(length: () => Promise<number>, open: (count: number) => RangeReader) {
@@ -32,7 +33,11 @@ export class ListIterator implements AsyncIterator<unknown> {
     if (this.#position < this.#chunk.length) {
       return Promise.resolve({ value: this.#chunk[this.#position++], done: false });
     }
-    return this.#refill();
+    // Calls that overlap (next() again before the last resolved) queue behind the refill.
+    if (this.#refilling) return this.#refilling.then(() => this.next());
+    const refill = this.#refill();
+    this.#refilling = refill.finally(() => this.#refilling = undefined).catch(() => {});
+    return refill;
   }
 
   /** Stop early: cancel the streams. */

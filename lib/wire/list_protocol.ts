@@ -35,6 +35,9 @@ export const ListOp = {
   Truncate: "list.truncate",
 } as const;
 
+/** The most nodes one list may span (each server of a list may connect to all the others). */
+export const MAX_NODES = 256;
+
 /** The largest partition size a layout may ask for. */
 export const MAX_PARTITION_SIZE = 1 << 30;
 
@@ -66,6 +69,9 @@ export function checkLayout(layout: unknown): ListLayout {
   for (const node of nodes) {
     if (typeof node !== "string") throw new BadArgument("each node must be a host:port string");
     parseAddress(node);
+  }
+  if (nodes.length > MAX_NODES) {
+    throw new BadArgument(`a list may span at most ${MAX_NODES} nodes, not ${nodes.length}`);
   }
   if (new Set(nodes).size !== nodes.length) {
     throw new BadArgument(`nodes must not repeat: ${nodes.join(", ")}`);
@@ -132,6 +138,37 @@ export function localOffset(layout: ListLayout, i: number): number {
   const size = layout.partitionSize;
   const block = Math.floor(i / size);
   return Math.floor(block / layout.nodes.length) * size + (i - block * size);
+}
+
+/**
+ * How many of the first `length` indexes node `self` holds.
+ *
+ * @example
+ * ```ts
+ * import { ownedBelow } from "./list_protocol.ts";
+ * ownedBelow({ nodes: ["a:1", "b:2"], partitionSize: 10 }, 1, 25); // 10 (indexes 10…19)
+ * ```
+ */
+export function ownedBelow(layout: ListLayout, self: number, length: number): number {
+  const size = layout.partitionSize;
+  const cycle = size * layout.nodes.length;
+  const full = Math.floor(length / cycle);
+  const rest = length - full * cycle;
+  return full * size + Math.min(size, Math.max(0, rest - self * size));
+}
+
+/**
+ * The index at local position `offset` of node `self`: the inverse of {@link localOffset}.
+ *
+ * @example
+ * ```ts
+ * import { indexAt } from "./list_protocol.ts";
+ * indexAt({ nodes: ["a:1", "b:2"], partitionSize: 10 }, 0, 15); // 25
+ * ```
+ */
+export function indexAt(layout: ListLayout, self: number, offset: number): number {
+  const size = layout.partitionSize;
+  return (Math.floor(offset / size) * layout.nodes.length + self) * size + offset % size;
 }
 
 /**
