@@ -26,6 +26,7 @@ import {
   timeLoop,
 } from "./measure.ts";
 import { openRedisClients, type RedisClient, RedisMissing, startRedis } from "./redis.ts";
+import { startEchoServer, timeEchoes } from "./echo_floor.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const SIZE = QUICK
@@ -75,11 +76,12 @@ async function main(): Promise<number> {
     try {
       const clients = await openRedisClients(redis.port);
       try {
+        const floor = await echoFloor();
         const lines = await runRows(
           (name) => List.open(name, { nodes: [server.address] }),
           clients,
         );
-        console.log(report(lines, redis.version));
+        console.log(report(lines, redis.version, floor));
       } finally {
         for (const client of clients) await client.close();
       }
@@ -228,8 +230,26 @@ async function runRow(row: Row, clients: RedisClient[]): Promise<Line> {
   };
 }
 
-function report(lines: Line[], redisVersion: string): string {
+/** The median rate of round trips to a Deno echo server: the floor under rows 1 and 3. */
+async function echoFloor(): Promise<number> {
+  progress("round trips to a Deno echo server (the floor for one-at-a-time rows)");
+  const echo = await startEchoServer();
+  try {
+    const rounds: Measured[] = [];
+    for (let round = 0; round <= SIZE.rounds; round++) {
+      const measured = await timeEchoes(echo.port, SIZE.appends);
+      if (round > 0) rounds.push(measured);
+    }
+    progress(`  echo: ${rounds.map((m) => Math.round(m.rate)).join(", ")}`);
+    return median(rounds.map((m) => m.rate));
+  } finally {
+    await echo.stop();
+  }
+}
+
+function report(lines: Line[], redisVersion: string, floor: number): string {
   const rate = (n: number) => Math.round(n).toLocaleString("en-US");
+  const pct = (ratio: number) => `${Math.round(ratio * 100)}%`;
   const table = lines.map((line, k) => {
     const [anchor, other] = [...line.redis].sort((a, b) => b.rate - a.rate);
     return `| ${k + 1}. ${line.title}${line.cut ? " *" : ""} | ${rate(line.typenet)} | ` +
@@ -246,6 +266,9 @@ function report(lines: Line[], redisVersion: string): string {
         `the work it did.`,
       ]
       : [],
+    `Floor: a Deno echo server that only reads and writes back answers ` +
+    `${rate(floor)} round trips/s here; rows 1 and 3 reach ` +
+    `${pct(lines[0].typenet / floor)} and ${pct(lines[2].typenet / floor)} of that.`,
     `Machine: Deno ${Deno.version.deno} (V8 ${Deno.version.v8}), ${Deno.build.os} ` +
     `${Deno.build.arch}, navigator.hardwareConcurrency = ${navigator.hardwareConcurrency}; ` +
     `redis-server ${redisVersion}; one typenet server and one redis-server on 127.0.0.1.`,
