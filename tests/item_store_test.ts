@@ -1,7 +1,7 @@
 /** The packed item store against a plain array doing the same things. */
 import assert from "node:assert/strict";
 import { ItemStore, SEGMENT_BYTES } from "../lib/store/item_store.ts";
-import { BatchBuilder, batchViews } from "../lib/wire/value_batch.ts";
+import { batchViews, ValueBatchWriter } from "../lib/wire/value_batch.ts";
 
 function item(n: number, size: number): Uint8Array {
   return new Uint8Array(size).fill(n % 251);
@@ -39,7 +39,7 @@ Deno.test("writes, reads, replacements and removals agree with a plain array", (
   for (let k = 0; k < model.length; k++) assert.deepEqual(store.get(k), model[k], `item ${k}`);
   assert.equal(store.get(model.length), undefined);
 
-  const out = new BatchBuilder();
+  const out = new ValueBatchWriter();
   assert.equal(store.copyTo(out, 0, model.length, Infinity, Infinity), model.length);
   assert.deepEqual(batchViews(out.take()), model);
   assert.equal(store.copyTo(out, model.length - 1, -1, Infinity, Infinity), -1);
@@ -53,7 +53,7 @@ Deno.test("writes, reads, replacements and removals agree with a plain array", (
 Deno.test("copies stop at the item and byte limits, never splitting an item", () => {
   const store = new ItemStore();
   store.write(0, new Uint8Array(100), Array(10).fill(10));
-  const out = new BatchBuilder();
+  const out = new ValueBatchWriter();
   assert.equal(store.copyTo(out, 0, 10, 4, 1000), 4);
   assert.equal(out.take().lengths.length, 4);
   assert.equal(store.copyTo(out, 0, 10, 100, 35), 3);

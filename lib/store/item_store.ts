@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import type { BatchBuilder } from "../wire/value_batch.ts";
+import type { ValueBatchWriter } from "../wire/value_batch.ts";
 
 /** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
 export const SEGMENT_BYTES = 1024 * 1024;
@@ -134,7 +134,13 @@ export class ItemStore {
    * in an empty `out` always goes in). Returns the position reached: `to`, a position where a
    * limit stopped it, or `length` (forwards) if the items ran out.
    */
-  copyTo(out: BatchBuilder, from: number, to: number, maxItems: number, maxBytes: number): number {
+  copyTo(
+    out: ValueBatchWriter,
+    from: number,
+    to: number,
+    maxItems: number,
+    maxBytes: number,
+  ): number {
     const step = to >= from ? 1 : -1;
     let position = from;
     while (position !== to && out.count < maxItems) {
@@ -158,7 +164,7 @@ export class ItemStore {
         position += last - k + 1;
         continue;
       }
-      out.add(value);
+      out.addEncoded(value);
       position += step;
     }
     return position;

@@ -24,7 +24,7 @@ import {
   ownerOf,
   previousOwnedIndex,
 } from "../wire/list_protocol.ts";
-import { BatchBuilder, type ValueBatch } from "../wire/value_batch.ts";
+import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import { ItemStore } from "./item_store.ts";
 
 /** Limits on one chunk of a range stream. */
@@ -140,7 +140,7 @@ export class ListShard {
    * never gets an item from beyond a hole.
    */
   *chunks(start: number, stop: number, step: number, limits: ChunkLimits): Generator<ValueBatch> {
-    const out = new BatchBuilder();
+    const out = new ValueBatchWriter();
     const size = this.layout.partitionSize;
     const store = this.#store;
     // Walk only over indexes this node could hold: whatever start and stop a caller sends,

@@ -26,66 +26,16 @@ export interface ValueBatch {
 }
 
 /**
- * Collects already-encoded values into one batch (a server building a range chunk).
- *
- * @example
- * ```ts
- * import { BatchBuilder } from "./value_batch.ts";
- * const b = new BatchBuilder();
- * b.add(new Uint8Array([0xc3]));
- * b.take(); // { bytes: Uint8Array [0xc3], lengths: [1] }
- * ```
- */
-export class BatchBuilder {
-  #out = new ScalarWriter();
-  #lengths: number[] = [];
-
-  /** Values added since the last take. */
-  get count(): number {
-    return this.#lengths.length;
-  }
-
-  /** Bytes added since the last take. */
-  get byteLength(): number {
-    return this.#out.length;
-  }
-
-  /** Add one encoded value (copied). */
-  add(value: Uint8Array): void {
-    this.#out.writeRaw(value);
-    this.#lengths.push(value.length);
-  }
-
-  /**
-   * Add items `from…to-1` of a packed run in one copy: they occupy `bytes[start:ends[to-1]]`,
-   * and item k ends at `ends[k]`.
-   */
-  addRun(bytes: Uint8Array, start: number, ends: number[], from: number, to: number): void {
-    this.#out.writeRaw(bytes, start, ends[to - 1]);
-    let previous = start;
-    for (let k = from; k < to; k++) {
-      this.#lengths.push(ends[k] - previous);
-      previous = ends[k];
-    }
-  }
-
-  /** The batch (its own copy), then start empty. */
-  take(): ValueBatch {
-    const batch = { bytes: this.#out.take(), lengths: this.#lengths };
-    this.#lengths = [];
-    return batch;
-  }
-}
-
-/**
- * Encodes values into one batch (scalars on the fast path, the rest through msgpack).
+ * Builds one batch: encodes values (scalars on the fast path, the rest through msgpack), or
+ * takes values already encoded (a server building a range chunk from what it stores).
  *
  * @example
  * ```ts
  * import { ValueBatchWriter } from "./value_batch.ts";
  * const w = new ValueBatchWriter();
  * w.add(1);
- * w.take().lengths; // [1]
+ * w.addEncoded(new Uint8Array([0xc3]));
+ * w.take().lengths; // [1, 1]
  * ```
  */
 export class ValueBatchWriter {
@@ -109,6 +59,25 @@ export class ValueBatchWriter {
     const size = this.#writer.length - before;
     this.#lengths.push(size);
     return size;
+  }
+
+  /** Add one value that is already encoded (copied). */
+  addEncoded(value: Uint8Array): void {
+    this.#writer.writeRaw(value);
+    this.#lengths.push(value.length);
+  }
+
+  /**
+   * Add items `from…to-1` of a packed run in one copy: they occupy `bytes[start:ends[to-1]]`,
+   * and item k ends at `ends[k]`.
+   */
+  addRun(bytes: Uint8Array, start: number, ends: number[], from: number, to: number): void {
+    this.#writer.writeRaw(bytes, start, ends[to - 1]);
+    let previous = start;
+    for (let k = from; k < to; k++) {
+      this.#lengths.push(ends[k] - previous);
+      previous = ends[k];
+    }
   }
 
   /** Every value but the last (its own copy); the last stays, to start the next batch. */
