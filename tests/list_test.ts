@@ -265,3 +265,23 @@ Deno.test("a value over the server's frame limit is FrameTooLarge; the list carr
     ["small", "ok", "aaaaa", "bbbbb"],
   );
 });
+
+Deno.test("small frame limits: batches, stores and chunks are cut to fit", async () => {
+  // Servers that take 64 KiB frames and a client that takes 1 KiB: tiny values make the
+  // per-value lengths count as much as the values themselves.
+  await using servers = await startServers(2, ["--max-frame-bytes", "65536"]);
+  await using li = await List.open(uniqueName("tiny"), {
+    nodes: servers.addresses,
+    partitionSize: 50_000,
+    maxFrameBytes: 1024,
+  });
+  const values = Array.from({ length: 120_000 }, (_, i) => i % 100);
+  assert.equal(await li.extend(values), values.length);
+  assert.equal(await li.length(), values.length);
+  assert.deepEqual(await li.toArray(), values);
+  assert.deepEqual(await li.slice(100_005, 99_990, -5), [5, 0, 95]);
+  // A value bigger than the client takes can be stored, but not read back by this client.
+  assert.equal(await li.append("x".repeat(2000)), values.length);
+  await rejectsWith(() => li.at(-1), FrameTooLarge, "frame limit of 1024");
+  assert.equal(await li.at(-2), 99);
+});

@@ -7,6 +7,7 @@ import { IndexError, Unavailable, UnsupportedOperation } from "../lib/wire/error
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
 import { batchOf, batchViews } from "../lib/wire/value_batch.ts";
 import { rejectsWith } from "./support/assert.ts";
+import { waitFor } from "./support/wait.ts";
 
 const bytes = (...values: number[]) => batchOf(values.map((v) => new Uint8Array([v])));
 
@@ -106,7 +107,7 @@ Deno.test("pops wait for earlier appends and check that the index is the last", 
   await rejectsWith(() => seq.pop(-1), IndexError);
 });
 
-Deno.test("a take of unknown outcome is settled before any other change", async () => {
+Deno.test("a take of unknown outcome is repaired before any other change", async () => {
   let stored = 0;
   let settledFrom = -1;
   let failNext = true;
@@ -121,7 +122,7 @@ Deno.test("a take of unknown outcome is settled before any other change", async 
       stored--;
       return Promise.resolve(new Uint8Array([1]));
     },
-    settle: (length) => {
+    repair: (length) => {
       settledFrom = length;
       return Promise.resolve(stored);
     },
@@ -132,4 +133,24 @@ Deno.test("a take of unknown outcome is settled before any other change", async 
   assert.equal(await seq.append(bytes(4)), 2, "index 2 is handed out again: the take happened");
   assert.equal(settledFrom, 3);
   assert.equal(seq.length, 3);
+});
+
+Deno.test("a batch of unknown outcome is repaired before the next index is handed out", async () => {
+  const { placement, waiting } = slowPlacement();
+  const repairs: number[] = [];
+  const seq = new Sequencer({
+    ...placement,
+    repair: (length) => {
+      repairs.push(length);
+      return Promise.resolve(length);
+    },
+  });
+  const doomed = seq.append(bytes(1, 2));
+  waiting.shift()!.fail(new Unavailable("b:2 did not answer"));
+  await rejectsWith(() => doomed, Unavailable);
+  const next = seq.append(bytes(3));
+  await waitFor(() => waiting.length > 0);
+  assert.deepEqual(repairs, [0], "repaired first, from the length before the failed batch");
+  waiting.shift()!.release();
+  assert.equal(await next, 0);
 });

@@ -86,14 +86,14 @@ export async function sayHello(framed: FramedConn, options: HelloOptions): Promi
   if (answer.kind !== Kind.Welcome) {
     throw new ProtocolError(`${options.label} answered the hello with message kind ${answer.kind}`);
   }
-  if (answer.maxFrameBytes < MIN_FRAME_LIMIT) {
-    throw new ProtocolError(`${options.label} announced a frame limit below ${MIN_FRAME_LIMIT}`);
-  }
   if (answer.version !== PROTOCOL_VERSION) {
     throw new VersionMismatch(
       `${options.label} speaks protocol ${answer.version}, this client speaks protocol ` +
         `${PROTOCOL_VERSION}`,
     );
+  }
+  if (answer.maxFrameBytes < MIN_FRAME_LIMIT) {
+    throw new ProtocolError(`${options.label} announced a frame limit below ${MIN_FRAME_LIMIT}`);
   }
   framed.peerMaxFrameBytes = answer.maxFrameBytes;
   return answer;

@@ -27,10 +27,15 @@ import { PROTOCOL_VERSION } from "../version.ts";
 import { FramedConn } from "./framed_conn.ts";
 import { defineHandlers, type Handlers, mergeHandlers } from "./handlers.ts";
 import { AGENT, awaitHello } from "./handshake.ts";
-import { DEFAULT_LIMITS, HELLO_MAX_FRAME_BYTES, type Limits } from "./limits.ts";
+import {
+  DEFAULT_LIMITS,
+  HELLO_MAX_FRAME_BYTES,
+  type Limits,
+  WRITE_HIGH_WATER_BYTES,
+} from "./limits.ts";
 import { Session, type SessionStats } from "./session.ts";
 
-/** Unread output one connection may pile up, in frames of the maximum size. */
+/** Unread output one connection may pile up past the pause, in frames of the maximum size. */
 const OUTPUT_FRAMES = 4;
 
 /** What to serve, where. */
@@ -172,8 +177,9 @@ export class Server {
       this.#forget(framed);
       return;
     }
-    // A connection may owe its peer a few frames' worth of answers, not more.
-    framed.maxBacklogBytes = OUTPUT_FRAMES * this.#limits.maxFrameBytes;
+    // A connection may owe its peer what it owes before reading pauses, plus a few frames
+    // (answers to requests already read), not more.
+    framed.maxBacklogBytes = WRITE_HIGH_WATER_BYTES + OUTPUT_FRAMES * this.#limits.maxFrameBytes;
     framed.onOverflow = (backlog) =>
       this.#options.onError?.(
         new LimitExceeded(`${backlog} bytes of answers unread; closing the connection`),

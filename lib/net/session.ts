@@ -379,7 +379,12 @@ export class Session {
    */
   #sendErrorFrame(id: number, code: string, message: string): void {
     const room = Math.min(MAX_ERROR_CHARS, Math.floor((this.#framed.peerMaxFrameBytes - 64) / 4));
-    const text = message.length > room ? `${message.slice(0, Math.max(0, room - 1))}…` : message;
+    let text = message;
+    if (message.length > room) {
+      let cut = Math.max(0, room - 1);
+      if (/[\ud800-\udbff]/.test(message[cut - 1] ?? "")) cut--; // keep surrogate pairs whole
+      text = `${message.slice(0, cut)}…`;
+    }
     try {
       this.#framed.send({ kind: Kind.Error, id, code, message: text });
     } catch (error) {

@@ -3,7 +3,9 @@
  * blocks go into its shard, the others to their owners (`list.store`, split into requests of
  * at most {@link STORE_REQUEST_BYTES}). All or nothing: if any owner fails, every owner is
  * told to drop what it got from this batch (`list.truncate`), so those indexes can be handed
- * out again cleanly. Pops take the last item from whichever node holds it.
+ * out again cleanly. Pops take the last item from whichever node holds it. When a node does
+ * not answer, so that what it did is unknown, `repair` puts every node back in line before
+ * the sequencer hands out another index.
  *
  * @example
  * ```ts
@@ -13,9 +15,9 @@
  * ```
  * @module
  */
-import { DataLost, InternalError, Unavailable } from "../wire/errors.ts";
-import { ListOp, ownedBelow, ownerOf } from "../wire/list_protocol.ts";
-import { batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
+import { IndexError, InternalError, Unavailable } from "../wire/errors.ts";
+import { ListOp, ownerOf } from "../wire/list_protocol.ts";
+import { batchLimits, batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
 import type { ListShard, Run } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
 import type { Placement } from "./sequencer.ts";
@@ -57,19 +59,28 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
       if (!value) throw new InternalError(`list '${shard.name}' has no item ${index} to remove`);
       return value;
     },
-    async settle(length) {
-      // Count what the owner of the last item holds: one less than it should means the
-      // take happened.
-      const owner = ownerOf(shard.layout, length - 1);
-      const stats = await peers.request(shard.layout.nodes[owner], ListOp.Stats, [shard.name]);
-      const count = (stats as { count?: unknown })?.count;
-      const expected = ownedBelow(shard.layout, owner, length);
-      if (count === expected) return length;
-      if (count === expected - 1) return length - 1;
-      throw new DataLost(
-        `list '${shard.name}' on ${shard.layout.nodes[owner]} holds ${count} items where ` +
-          `${expected} were expected`,
+    async repair(length) {
+      // Drop whatever a failed batch left beyond the length on every other node (truncate is
+      // safe to repeat), then see whether the last item is still there: if a take of it
+      // happened after all, it is not.
+      await Promise.all(
+        shard.layout.nodes.map((_, node) =>
+          node === shard.self
+            ? undefined
+            : peers.call(shard, node, ListOp.Truncate, [shard.name, length])
+        ),
       );
+      if (length === 0) return 0;
+      const last = length - 1;
+      const owner = ownerOf(shard.layout, last);
+      if (owner === shard.self) return shard.get(last) ? length : last;
+      try {
+        await peers.call(shard, owner, ListOp.Get, [shard.name, last]);
+        return length;
+      } catch (error) {
+        if (error instanceof IndexError) return last;
+        throw error;
+      }
     },
   };
 }
@@ -97,22 +108,25 @@ function splitByOwner(shard: ListShard, start: number, values: ValueBatch) {
   return { local, remote };
 }
 
-/** Group runs into `list.store` requests of at most `limit` bytes of values each. */
-function storeRequests(runs: Run[], limit: number): Run[][] {
+/** Group runs into `list.store` requests within `limits` (value bytes and values) each. */
+function storeRequests(runs: Run[], limits: { maxBytes: number; maxItems: number }): Run[][] {
   const requests: Run[][] = [];
   let current: Run[] = [];
   let bytes = 0;
+  let items = 0;
   for (const [first, batch] of runs) {
     // Cut the run where the request would overflow.
     const sizes: number[] = [];
     let from = 0;
     batch.lengths.forEach((length, k) => {
-      if (bytes > 0 && bytes + length > limit) {
+      if (items > 0 && (bytes + length > limits.maxBytes || items === limits.maxItems)) {
         sizes.push(k - from);
         from = k;
         bytes = 0;
+        items = 0;
       }
       bytes += length;
+      items++;
     });
     sizes.push(batch.lengths.length - from);
     let index = first;
@@ -140,8 +154,8 @@ async function storeRemote(
   const results = await Promise.allSettled(owners.map(async (owner) => {
     // One owner's requests go in order, so its items arrive without gaps; each fits its frames.
     const address = shard.layout.nodes[owner];
-    const limit = Math.min(STORE_REQUEST_BYTES, Math.floor(await peers.maxFrameBytes(address) / 2));
-    for (const runs of storeRequests(remote.get(owner)!, limit)) {
+    const limits = batchLimits(await peers.maxFrameBytes(address), STORE_REQUEST_BYTES, Infinity);
+    for (const runs of storeRequests(remote.get(owner)!, limits)) {
       const wire = runs.map(([first, batch]) => [first, batchToWire(batch)]);
       await peers.call(shard, owner, ListOp.Store, [shard.name, wire]);
     }

@@ -14,7 +14,7 @@
  * @module
  */
 import { argBatch, argBytes, argCount, argInt, argRecord, argString } from "../wire/args.ts";
-import { batchToWire } from "../wire/value_batch.ts";
+import { batchLimits, batchToWire } from "../wire/value_batch.ts";
 import {
   BadArgument,
   DataLost,
@@ -131,11 +131,13 @@ export class ListService {
           const stop = argInt(args, 2, "stop", -1);
           const step = argInt(args, 3, "step");
           if (step === 0) throw new BadArgument("step must not be zero");
-          const chunks = shard.chunks(start, stop, step, {
-            maxItems: RANGE_CHUNK_ITEMS,
-            // Within what the reader accepts, with room to spare for the frame around them.
-            maxBytes: Math.min(RANGE_CHUNK_BYTES, Math.floor(call.session.peerMaxFrameBytes / 2)),
-          });
+          // Chunks fit what the reader accepts, with room for the frame around them.
+          const limits = batchLimits(
+            call.session.peerMaxFrameBytes,
+            RANGE_CHUNK_BYTES,
+            RANGE_CHUNK_ITEMS,
+          );
+          const chunks = shard.chunks(start, stop, step, limits);
           return chunks.map(batchToWire);
         },
       },

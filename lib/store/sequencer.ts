@@ -36,10 +36,11 @@ export interface Placement {
   /** Remove and return the item at `index`. */
   take(index: number): Uint8Array | Promise<Uint8Array>;
   /**
-   * After a take that failed with `Unavailable` (it may or may not have happened): find out,
-   * and resolve to the list's true length, given the length it had before the take.
+   * After a place or take that failed with `Unavailable` — it may have happened in part or
+   * in full — bring every node back in line with the list as it stood (`length` items) and
+   * resolve to the true length (a take that did happen removed one).
    */
-  settle?(length: number): Promise<number>;
+  repair?(length: number): Promise<number>;
 }
 
 type TailOperation =
@@ -65,7 +66,7 @@ export class Sequencer {
   readonly #describe: string;
   #queue: TailOperation[] = [];
   #busy = false;
-  /** A take's outcome is unknown: settle it before handing out or taking any index. */
+  /** An operation's outcome is unknown: repair before handing out or taking any index. */
   #inDoubt = false;
 
   /** A sequencer for an empty list; `describe` names the list in errors. */
@@ -93,7 +94,13 @@ export class Sequencer {
     return this.#whileBusy(placed.then(() => {
       this.length = end;
       return start;
-    }));
+    }, (error) => this.#failed(error)));
+  }
+
+  /** A failure that leaves the nodes in an unknown state puts the list in doubt. */
+  #failed(error: unknown): never {
+    if (error instanceof Unavailable && this.#placement.repair) this.#inDoubt = true;
+    throw error;
   }
 
   /**
@@ -129,10 +136,7 @@ export class Sequencer {
     return this.#whileBusy(taken.then((value) => {
       this.length = last;
       return value;
-    }, (error) => {
-      if (error instanceof Unavailable && this.#placement.settle) this.#inDoubt = true;
-      throw error;
-    }));
+    }, (error) => this.#failed(error)));
   }
 
   #lastIndex(index: number | undefined): number {
@@ -162,10 +166,10 @@ export class Sequencer {
     });
   }
 
-  /** Find out what a doubtful take did; until then nothing else may run. */
-  #settle(): void {
+  /** Find out what a doubtful operation did; until then nothing else may run. */
+  #repair(): void {
     this.#busy = true;
-    this.#placement.settle!(this.length).then(
+    this.#placement.repair!(this.length).then(
       (length) => {
         this.length = length;
         this.#inDoubt = false;
@@ -182,7 +186,7 @@ export class Sequencer {
 
   /** Run queued operations: pops one at a time, consecutive appends as one batch. */
   #drain(): void {
-    if (this.#inDoubt && this.#queue.length > 0 && !this.#busy) return this.#settle();
+    if (this.#inDoubt && this.#queue.length > 0 && !this.#busy) return this.#repair();
     while (!this.#busy && this.#queue.length > 0) {
       const head = this.#queue[0];
       if (head.kind === "pop") {

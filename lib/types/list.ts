@@ -27,7 +27,12 @@
  * @module
  */
 import { decodeValue, encodeValue } from "../wire/codec.ts";
-import { batchToWire, type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
+import {
+  batchLimits,
+  batchToWire,
+  type ValueBatch,
+  ValueBatchWriter,
+} from "../wire/value_batch.ts";
 import { BadArgument, DataLost, ProtocolError } from "../wire/errors.ts";
 import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
 import { Connection } from "../net/connection.ts";
@@ -42,6 +47,11 @@ export interface ListOptions extends Partial<Timeouts> {
   nodes: string[];
   /** Consecutive indexes per block (default 10000). */
   partitionSize?: number;
+  /**
+   * The largest frame this client accepts (default 16 MiB); servers size what they send to
+   * it. A small device can ask for less; a single value must still fit.
+   */
+  maxFrameBytes?: number;
 }
 
 /** The default {@link ListOptions.partitionSize}. */
@@ -91,6 +101,7 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       new Connection(address, {
         connectTimeoutMs: options.connectTimeoutMs,
         requestTimeoutMs: options.requestTimeoutMs,
+        maxFrameBytes: options.maxFrameBytes,
         // Runs again after every reconnect, so a restarted server learns the list back —
         // unless it should be holding items of it, which it then has lost.
         onConnect: async (session) => {
@@ -159,7 +170,7 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
    * ```
    */
   async extend(values: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
-    const limit = Math.min(BATCH_BYTES, Math.floor(this.#frameLimit() / 2));
+    const limits = batchLimits(this.#frameLimit(), BATCH_BYTES, Infinity);
     // A writer kept from the last extend has its buffer grown and warm already.
     const writer = this.#spareWriter ?? new ValueBatchWriter();
     this.#spareWriter = undefined;
@@ -172,7 +183,8 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       inFlight.catch(() => {}); // Handled by the next await; must not count as unhandled.
       sent += batch.lengths.length;
     };
-    const full = () => writer.byteLength > limit && writer.count > 1;
+    const full = () =>
+      writer.count > 1 && (writer.byteLength > limits.maxBytes || writer.count > limits.maxItems);
     // A sync iterable is read with for…of: for await would cost a promise per item.
     if (Symbol.iterator in values) {
       for (const value of values) {

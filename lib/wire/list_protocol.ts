@@ -141,23 +141,6 @@ export function localOffset(layout: ListLayout, i: number): number {
 }
 
 /**
- * How many of the first `length` indexes node `self` holds.
- *
- * @example
- * ```ts
- * import { ownedBelow } from "./list_protocol.ts";
- * ownedBelow({ nodes: ["a:1", "b:2"], partitionSize: 10 }, 1, 25); // 10 (indexes 10…19)
- * ```
- */
-export function ownedBelow(layout: ListLayout, self: number, length: number): number {
-  const size = layout.partitionSize;
-  const cycle = size * layout.nodes.length;
-  const full = Math.floor(length / cycle);
-  const rest = length - full * cycle;
-  return full * size + Math.min(size, Math.max(0, rest - self * size));
-}
-
-/**
  * The index at local position `offset` of node `self`: the inverse of {@link localOffset}.
  *
  * @example

@@ -19,6 +19,37 @@ import { encodeValueShared } from "./codec.ts";
 import { BadArgument } from "./errors.ts";
 import { ScalarWriter } from "./scalars.ts";
 
+/**
+ * Bytes a batch may need on the wire per value beyond the value itself (its length, as a
+ * msgpack integer): to fit a frame of `n` bytes, send at most `n / 2` bytes of values and
+ * `n / (4 * BATCH_BYTES_PER_VALUE)` values.
+ */
+export const BATCH_BYTES_PER_VALUE = 5;
+
+/**
+ * The most values and value bytes a batch may hold to fit, with room to spare, in a frame of
+ * `maxFrameBytes`, within `cap` (bytes) and `maxItems`.
+ *
+ * @example
+ * ```ts
+ * import { batchLimits } from "./value_batch.ts";
+ * batchLimits(1024, 1 << 20, 1024); // { maxBytes: 512, maxItems: 51 }
+ * ```
+ */
+export function batchLimits(
+  maxFrameBytes: number,
+  cap: number,
+  maxItems: number,
+): { maxBytes: number; maxItems: number } {
+  return {
+    maxBytes: Math.min(cap, Math.floor(maxFrameBytes / 2)),
+    maxItems: Math.max(
+      1,
+      Math.min(maxItems, Math.floor(maxFrameBytes / (4 * BATCH_BYTES_PER_VALUE))),
+    ),
+  };
+}
+
 /** Values encoded back to back, and the length of each. */
 export interface ValueBatch {
   bytes: Uint8Array;
