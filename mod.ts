@@ -54,6 +54,7 @@ export {
   TypenetError,
   Unavailable,
   UnknownOperation,
+  Unreachable,
   UnsupportedOperation,
   VersionMismatch,
 } from "./lib/wire/errors.ts";

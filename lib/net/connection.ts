@@ -3,7 +3,8 @@
  * connection is lost (the server restarted, say) the next call connects again by itself.
  *
  * Calls in flight when a connection drops fail with `Unavailable` naming the server; they are
- * not replayed, because a request such as an append must not run twice. `onConnect` runs on
+ * not replayed, because a request such as an append must not run twice. A call that could
+ * not even connect fails with `Unreachable` (an `Unavailable` that certainly had no effect). `onConnect` runs on
  * every new connection before any call uses it — the place to re-establish per-connection
  * state (the List re-registers its layout there).
  *
@@ -16,7 +17,7 @@
  * ```
  * @module
  */
-import { Unavailable } from "../wire/errors.ts";
+import { Unavailable, Unreachable } from "../wire/errors.ts";
 import type { ServerInfo } from "../wire/messages.ts";
 import { type ConnectOptions, connectWithWelcome } from "./connect.ts";
 import type { RequestOptions, Session, StreamOptions } from "./session.ts";
@@ -85,7 +86,17 @@ export class Connection {
   }
 
   async #connect(): Promise<Session> {
-    const { session, welcome } = await connectWithWelcome(this.address, this.#options);
+    let connected;
+    try {
+      connected = await connectWithWelcome(this.address, this.#options);
+    } catch (error) {
+      // No session, so no call went out: whatever was asked certainly did not happen.
+      if (error instanceof Unavailable && !(error instanceof Unreachable)) {
+        throw new Unreachable(error.message, { cause: error });
+      }
+      throw error;
+    }
+    const { session, welcome } = connected;
     try {
       await this.#options.onConnect?.(session, welcome);
     } catch (error) {

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { IndexError, InternalError, Unavailable } from "../wire/errors.ts";
+import { IndexError, InternalError, Unavailable, Unreachable } from "../wire/errors.ts";
 import { ListOp, ownerOf } from "../wire/list_protocol.ts";
 import { batchLimits, batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
 import type { ListShard, Run } from "./list_shard.ts";
@@ -51,8 +51,12 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
         // The owner may have removed the item and the answer got lost: ask once more (it
         // answers a repeated take with the same item), so the length stays in step.
         return take().catch((error) => {
-          if (error instanceof Unavailable) return take();
-          throw error;
+          if (!(error instanceof Unavailable) || error instanceof Unreachable) throw error;
+          return take().catch((again) => {
+            // The first attempt may still have happened: whatever the second says, it is
+            // not known, which a plain Unavailable tells the sequencer.
+            throw again instanceof Unreachable ? new Unavailable(again.message) : again;
+          });
         }) as Promise<Uint8Array>;
       }
       const value = shard.removeLast(index);
@@ -164,8 +168,20 @@ async function storeRemote(
   if (!failure) return;
   // Undo everywhere, including owners that failed late (a timeout): nothing from this
   // batch may survive, because its indexes will be handed out again.
-  await Promise.allSettled(
+  const undone = await Promise.allSettled(
     owners.map((owner) => peers.call(shard, owner, ListOp.Truncate, [shard.name, start])),
   );
-  throw failure.reason;
+  // If some owner may hold part of the batch and could not be told to drop it, the outcome
+  // is unknown: say so with a plain Unavailable, and the sequencer repairs before going on.
+  const inDoubt = owners.some((_, k) => {
+    const stored = results[k];
+    const couldHold = stored.status === "fulfilled" || !(stored.reason instanceof Unreachable);
+    return couldHold && undone[k].status === "rejected";
+  });
+  const reason = failure.reason;
+  if (inDoubt && reason instanceof Unreachable) throw new Unavailable(reason.message);
+  if (!inDoubt && reason instanceof Unavailable && !(reason instanceof Unreachable)) {
+    throw new Unreachable(reason.message, { cause: reason });
+  }
+  throw reason;
 }

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { IndexError, Unavailable, UnsupportedOperation } from "../wire/errors.ts";
+import { IndexError, Unavailable, Unreachable, UnsupportedOperation } from "../wire/errors.ts";
 import { joinBatches, type ValueBatch } from "../wire/value_batch.ts";
 
 /** The most value bytes one group commit gathers from queued appends (one append may be more). */
@@ -97,9 +97,13 @@ export class Sequencer {
     }, (error) => this.#failed(error)));
   }
 
-  /** A failure that leaves the nodes in an unknown state puts the list in doubt. */
+  /**
+   * A failure that leaves the nodes in an unknown state puts the list in doubt: a lost
+   * connection or a timeout, but not a server that was never reached.
+   */
   #failed(error: unknown): never {
-    if (error instanceof Unavailable && this.#placement.repair) this.#inDoubt = true;
+    const unknown = error instanceof Unavailable && !(error instanceof Unreachable);
+    if (unknown && this.#placement.repair) this.#inDoubt = true;
     throw error;
   }
 

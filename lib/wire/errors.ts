@@ -236,6 +236,20 @@ export class Unavailable extends TypenetError {
 }
 
 /**
+ * A server could not be reached, so the call was never sent: unlike other {@link Unavailable}
+ * errors (a connection lost mid-call, a timeout), it certainly had no effect. Its wire code is
+ * `UNAVAILABLE`.
+ *
+ * @example
+ * ```ts
+ * import { Unavailable, Unreachable } from "./errors.ts";
+ * const e = new Unreachable("127.0.0.1:4445 is unavailable: connection refused");
+ * console.log(e instanceof Unavailable); // true
+ * ```
+ */
+export class Unreachable extends Unavailable {}
+
+/**
  * A server did not answer in time. A subclass of {@link Unavailable}: a server that does not
  * answer is, to the caller, unavailable.
  *
