@@ -27,14 +27,13 @@ import {
   FrameTooLarge,
   LimitExceeded,
   ProtocolError,
-  TimeoutError,
   TypenetError,
   Unavailable,
   UnknownOperation,
 } from "../wire/errors.ts";
 import { Kind, MAX_REQUEST_ID, type Message } from "../wire/messages.ts";
-import { DeadlineTimer } from "./deadline_timer.ts";
 import type { FramedConn } from "./framed_conn.ts";
+import { PendingRequests } from "./pending_requests.ts";
 import { type CallContext, type Handlers, NO_HANDLERS } from "./handlers.ts";
 import { WRITE_HIGH_WATER_BYTES, WRITE_STALL_MS } from "./limits.ts";
 import { withDeadline } from "./deadline.ts";
@@ -89,15 +88,6 @@ export interface StreamOptions {
   timeoutMs?: number;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  op: string;
-  timeoutMs: number;
-  /** `Date.now()` time by which the answer must arrive (Infinity: no timeout). */
-  deadline: number;
-}
-
 const DEFAULT_WINDOW = 16;
 /** Error messages are cut to this many characters at most. */
 const MAX_ERROR_CHARS = 4096;
@@ -119,8 +109,7 @@ export class Session {
   readonly #handlers: Handlers;
   readonly #options: SessionOptions;
   readonly #abort = new AbortController();
-  readonly #pending = new Map<number, Pending>();
-  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
+  readonly #pending: PendingRequests;
   readonly #readers = new Map<number, StreamReader>();
   readonly #producers = new Map<number, StreamProducer>();
   readonly #context: CallContext;
@@ -136,6 +125,7 @@ export class Session {
     this.#framed = framed;
     this.#options = options;
     this.label = options.label;
+    this.#pending = new PendingRequests(options.label);
     this.remoteRole = options.remoteRole;
     this.#handlers = options.handlers ?? NO_HANDLERS;
     this.#nextId = options.initiator ? 1 : 2;
@@ -185,12 +175,7 @@ export class Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0;
-    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-    if (deadline < Infinity) this.#deadlines.track(deadline);
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, op, timeoutMs, deadline });
-    });
+    return this.#pending.add(id, op, options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0);
   }
 
   /** Open a stream produced by the other side; iterate it with `for await`. */
@@ -271,7 +256,7 @@ export class Session {
         this.#checkIncomingId(message.id);
         return this.#answer(message.id, message.op, message.args);
       case Kind.Response: {
-        const pending = this.#takePending(message.id);
+        const pending = this.#pending.take(message.id);
         return pending?.resolve(message.result);
       }
       case Kind.Error: {
@@ -280,7 +265,7 @@ export class Session {
           this.#closeError = error;
           return;
         }
-        this.#takePending(message.id)?.reject(error);
+        this.#pending.take(message.id)?.reject(error);
         this.#readers.get(message.id)?.finish(error);
         this.#readers.delete(message.id);
         return;
@@ -409,30 +394,6 @@ export class Session {
     resume?.();
   }
 
-  #takePending(id: number): Pending | undefined {
-    const pending = this.#pending.get(id);
-    if (pending) this.#pending.delete(id);
-    return pending;
-  }
-
-  /** Fail the requests whose deadline has passed; returns the next deadline. */
-  #expire(now: number): number {
-    let next = Infinity;
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline <= now) {
-        this.#pending.delete(id);
-        pending.reject(
-          new TimeoutError(
-            `${this.label} did not answer ${pending.op} within ${pending.timeoutMs} ms`,
-          ),
-        );
-      } else if (pending.deadline < next) {
-        next = pending.deadline;
-      }
-    }
-    return next;
-  }
-
   /** Ids of calls the other side starts are non-zero and of its parity (odd if it connected). */
   #checkIncomingId(id: number): void {
     const expectOdd = !this.#options.initiator;
@@ -463,9 +424,7 @@ export class Session {
   #shutDown(): void {
     this.#abort.abort();
     const error = this.#lostError();
-    this.#deadlines.stop();
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    this.#pending.failAll(error);
     for (const reader of this.#readers.values()) reader.finish(error);
     this.#readers.clear();
     for (const producer of this.#producers.values()) producer.cancel();

@@ -43,6 +43,12 @@ export const RANGE_CHUNK_ITEMS = 1024;
 /** … and about this many bytes. */
 export const RANGE_CHUNK_BYTES = 256 * 1024;
 
+/** What `list.open` answers: items held here, and whether this open made the list here. */
+interface Opened {
+  count: number;
+  created: boolean;
+}
+
 /** See the module docs. */
 export class ListService {
   /** The operations, ready for `Server.listen`. */
@@ -150,7 +156,7 @@ export class ListService {
   }
 
   /** `list.open [name, layout, self]`: make or check this node's share of a list. */
-  #open(args: unknown[]): { count: number } | Promise<{ count: number }> {
+  #open(args: unknown[]): Opened | Promise<Opened> {
     argCount(args, 3, ListOp.Open);
     const name = argString(args, 0, "name");
     const layout = checkLayout(argRecord(args, 1, "layout"));
@@ -161,19 +167,19 @@ export class ListService {
     const existing = this.#shards.get(name);
     if (existing) {
       this.#checkSameLayout(existing, layout, self);
-      return { count: existing.count };
+      return { count: existing.count, created: false };
     }
     const creating = this.#creating.get(name);
     if (creating) return creating.then(() => this.#open(args));
     if (self !== 0 || layout.nodes.length === 1) {
       this.#create(name, layout, self);
-      return { count: 0 };
+      return { count: 0, created: true };
     }
     const created = this.#checkNoItemsElsewhere(name, layout)
       .then(() => this.#create(name, layout, self))
       .finally(() => this.#creating.delete(name));
     this.#creating.set(name, created);
-    return created.then(() => ({ count: 0 }));
+    return created.then(() => ({ count: 0, created: true }));
   }
 
   #create(name: string, layout: ListLayout, self: number): void {

@@ -33,9 +33,11 @@ import {
   type ValueBatch,
   ValueBatchWriter,
 } from "../wire/value_batch.ts";
-import { BadArgument, DataLost, ProtocolError } from "../wire/errors.ts";
+import { BadArgument, ProtocolError } from "../wire/errors.ts";
 import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_protocol.ts";
-import { Connection } from "../net/connection.ts";
+import type { Connection } from "../net/connection.ts";
+import { openListLinks } from "./list_links.ts";
+import { sendInBatches } from "./batch_sender.ts";
 import type { Timeouts } from "../net/limits.ts";
 import { ListIterator } from "./list_iterator.ts";
 import { RangeReader } from "./range_reader.ts";
@@ -97,34 +99,12 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       nodes: options.nodes,
       partitionSize: options.partitionSize ?? DEFAULT_PARTITION_SIZE,
     });
-    const links = layout.nodes.map((address, self) =>
-      new Connection(address, {
-        connectTimeoutMs: options.connectTimeoutMs,
-        requestTimeoutMs: options.requestTimeoutMs,
-        maxFrameBytes: options.maxFrameBytes,
-        // Runs again after every reconnect, so a restarted server learns the list back —
-        // unless it should be holding items of it, which it then has lost.
-        onConnect: async (session) => {
-          const opened = await session.request(ListOp.Open, [name, layout, self]);
-          if (self === 0 || (opened as { count?: unknown })?.count !== 0) return;
-          const length = await links[0].request(ListOp.Length, [name]);
-          if (typeof length === "number" && length > self * layout.partitionSize) {
-            throw new DataLost(
-              `${address} holds none of list '${name}' although its length is ${length}: ` +
-                `that server restarted and lost its items (servers keep lists in memory only)`,
-            );
-          }
-        },
-      })
-    );
-    const list = new List(name, layout, links);
-    const opened = await Promise.allSettled(links.map((link) => link.session()));
-    const failure = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure) {
-      await list.close();
-      throw failure.reason;
-    }
-    return list;
+    const links = await openListLinks(name, layout, {
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxFrameBytes: options.maxFrameBytes,
+    });
+    return new List(name, layout, links);
   }
 
   /**
@@ -174,31 +154,7 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
     // A writer kept from the last extend has its buffer grown and warm already.
     const writer = this.#spareWriter ?? new ValueBatchWriter();
     this.#spareWriter = undefined;
-    let sent = 0;
-    let inFlight: Promise<unknown> | undefined;
-    const send = async (batch: ValueBatch) => {
-      // The next batch was encoded while this one travelled; one batch in flight at a time.
-      await inFlight;
-      inFlight = this.#appendBatch(batch);
-      inFlight.catch(() => {}); // Handled by the next await; must not count as unhandled.
-      sent += batch.lengths.length;
-    };
-    const full = () =>
-      writer.count > 1 && (writer.byteLength > limits.maxBytes || writer.count > limits.maxItems);
-    // A sync iterable is read with for…of: for await would cost a promise per item.
-    if (Symbol.iterator in values) {
-      for (const value of values) {
-        writer.add(value);
-        if (full()) await send(writer.takeAllButLast());
-      }
-    } else {
-      for await (const value of values) {
-        writer.add(value);
-        if (full()) await send(writer.takeAllButLast());
-      }
-    }
-    if (writer.count > 0) await send(writer.take());
-    await inFlight;
+    const sent = await sendInBatches(values, writer, limits, (batch) => this.#appendBatch(batch));
     this.#spareWriter = writer;
     return sent;
   }
