@@ -98,11 +98,6 @@ export class Session {
   readonly label: string;
   /** The role the other side announced in its hello, if known. */
   readonly remoteRole: string | undefined;
-
-  /** The largest frame the other side accepts: what a handler may send it at most. */
-  get peerMaxFrameBytes(): number {
-    return this.#framed.peerMaxFrameBytes;
-  }
   /** Resolves when the connection has closed, for whatever reason. */
   readonly closed: Promise<void>;
   readonly #framed: FramedConn;
@@ -142,8 +137,14 @@ export class Session {
       },
       end: (id) => this.#send({ kind: Kind.End, id }),
       error: (id, code, message) => this.#sendErrorFrame(id, code, message),
+      // A producer ahead of a peer that stopped reading waits, but not forever.
       writable: () =>
-        this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#framed.drained() : undefined,
+        this.#framed.backlog > WRITE_HIGH_WATER_BYTES
+          ? this.#drained().catch((error) => {
+            this.#options.onError?.(error);
+            this.close();
+          })
+          : undefined,
       done: (producer, error) => {
         // A cancelled producer was already forgotten (and its id may be in use again).
         if (this.#producers.get(producer.id) === producer) this.#producers.delete(producer.id);
@@ -151,6 +152,11 @@ export class Session {
       },
     };
     this.closed = this.#readLoop().catch((error) => this.#options.onError?.(error));
+  }
+
+  /** The largest frame the other side accepts: what a handler may send it at most. */
+  get peerMaxFrameBytes(): number {
+    return this.#framed.peerMaxFrameBytes;
   }
 
   /** Whether the connection is still open. */
