@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parsePort } from "./lib/wire/address.ts";
+import { isLoopback, parsePort } from "./lib/wire/address.ts";
 import { DEFAULT_LIMITS, type Limits } from "./lib/net/limits.ts";
 import { DEFAULT_LIST_PORT, ListServer } from "./lib/store/list_server.ts";
 import { PROTOCOL_VERSION, VERSION } from "./lib/version.ts";
@@ -43,6 +43,9 @@ Options:
   --max-in-flight N          requests one connection may have waiting (default ${DEFAULT_LIMITS.maxInFlight})
   --max-streams N            streams one connection may have open (default ${DEFAULT_LIMITS.maxStreams})
   --handshake-timeout-ms N   time a new connection has to say hello (default ${DEFAULT_LIMITS.handshakeTimeoutMs})
+  --insecure                 on an address other than loopback, accept clients from other
+                             machines although there is no authentication yet (without it,
+                             such a server accepts clients on its own machine only)
   -h, --help                 print this help`;
 
 /** Frames must hold a hello (64 KiB before it) and fit the 4-byte length header comfortably. */
@@ -78,6 +81,7 @@ async function serverCommand(args: string[]): Promise<number> {
     "max-in-flight": { type: "string" },
     "max-streams": { type: "string" },
     "handshake-timeout-ms": { type: "string" },
+    "insecure": { type: "boolean" },
   });
   if (values.help) {
     console.log(SERVER_HELP);
@@ -119,16 +123,22 @@ async function serverCommand(args: string[]): Promise<number> {
       hostname,
       port,
       limits,
+      insecure: values.insecure === true,
       onError: (error, peer) => console.error(`typenet server: ${peer}: ${describe(error)}`),
     });
   } catch (error) {
     console.error(`typenet server: cannot listen on ${hostname}:${port}: ${describe(error)}`);
     return 1;
   }
-  if (!isLoopback(hostname)) {
+  if (server.protectedMode) {
     console.error(
-      `typenet server: warning: listening on ${hostname} with no authentication or ` +
-        `encryption; anyone who can reach this port can read and change every list`,
+      `typenet server: protected mode: listening on ${hostname} without authentication, so ` +
+        `only clients on this machine are accepted; --insecure accepts anyone who can reach it`,
+    );
+  } else if (!isLoopback(hostname)) {
+    console.error(
+      `typenet server: warning: --insecure: anyone who can reach ${hostname}:${server.port} ` +
+        `can read and change every list (no authentication, no encryption)`,
     );
   }
   console.log(`typenet server listening on ${server.address}`);
@@ -137,10 +147,6 @@ async function serverCommand(args: string[]): Promise<number> {
   });
   await server.close();
   return 0;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
 }
 
 function describe(error: unknown): string {

@@ -20,8 +20,8 @@
  * ```
  * @module
  */
-import { formatAddress } from "../wire/address.ts";
-import { LimitExceeded } from "../wire/errors.ts";
+import { formatAddress, isLoopback } from "../wire/address.ts";
+import { AuthError, LimitExceeded, type TypenetError } from "../wire/errors.ts";
 import { Kind } from "../wire/messages.ts";
 import { PROTOCOL_VERSION } from "../version.ts";
 import { FramedConn } from "./framed_conn.ts";
@@ -50,6 +50,11 @@ export interface ServeOptions {
   handlers: Handlers;
   /** Overrides of {@link DEFAULT_LIMITS}. */
   limits?: Partial<Limits>;
+  /**
+   * Accept connections from this machine only, refusing others with `AUTH` — for a server
+   * that listens beyond loopback without authentication (as Redis's protected mode does).
+   */
+  protectedMode?: boolean;
   /** Told of each connection-level problem (bad frames, failed hellos, handler bugs). */
   onError?: (error: unknown, peer: string) => void;
 }
@@ -60,7 +65,7 @@ export interface ServerStats extends SessionStats {
   connections: number;
   /** Connections accepted since start. */
   accepted: number;
-  /** Connections refused (over the connection limit). */
+  /** Connections refused (over the connection limit, or by protected mode). */
   refused: number;
 }
 
@@ -149,12 +154,10 @@ export class Server {
 
   async #serve(conn: Deno.TcpConn): Promise<void> {
     const framed = new FramedConn(conn, HELLO_MAX_FRAME_BYTES);
-    if (this.#open.size >= this.#limits.maxConnections) {
+    const refusal = this.#refusal(conn);
+    if (refusal) {
       this.stats.refused++;
-      const error = new LimitExceeded(
-        `too many connections (limit ${this.#limits.maxConnections}); try again later`,
-      );
-      framed.send({ kind: Kind.Error, id: 0, code: error.code, message: error.message });
+      framed.send({ kind: Kind.Error, id: 0, code: refusal.code, message: refusal.message });
       await framed.drained();
       framed.close();
       return;
@@ -198,6 +201,23 @@ export class Server {
     if (this.#closing) session.close();
     await session.closed;
     this.#forget(framed);
+  }
+
+  /** Why a new connection is turned away, if it is. */
+  #refusal(conn: Deno.TcpConn): TypenetError | undefined {
+    if (this.#options.protectedMode && !isLoopback(conn.remoteAddr.hostname)) {
+      return new AuthError(
+        `protected mode: this server listens on ${this.hostname} without authentication, so ` +
+          `it accepts clients on its own machine only; start it with --insecure to accept ` +
+          `anyone who can reach it`,
+      );
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      return new LimitExceeded(
+        `too many connections (limit ${this.#limits.maxConnections}); try again later`,
+      );
+    }
+    return undefined;
   }
 
   #forget(framed: FramedConn): void {

@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { isLoopback } from "../wire/address.ts";
 import type { Limits, Timeouts } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
@@ -25,6 +26,11 @@ export interface ListServerOptions {
   port?: number;
   /** Overrides of the listener's limits. */
   limits?: Partial<Limits>;
+  /**
+   * Accept clients from other machines although there is no authentication. Without it, a
+   * server listening beyond loopback accepts clients on its own machine only (protected mode).
+   */
+  insecure?: boolean;
   /** Timeouts for links to other servers. */
   peerTimeouts?: Partial<Timeouts>;
   /** Told of connection-level problems (a client's bad frame, a failed hello). */
@@ -45,20 +51,24 @@ export const DEFAULT_LIST_PORT = 4444;
 export class ListServer {
   /** `host:port` as bound. */
   readonly address: string;
+  /** Whether clients from other machines are refused (see {@link ListServerOptions.insecure}). */
+  readonly protectedMode: boolean;
   /** The port actually bound. */
   readonly port: number;
   readonly #server: Server;
   readonly #service: ListService;
 
-  private constructor(server: Server, service: ListService) {
+  private constructor(server: Server, service: ListService, protectedMode: boolean) {
     this.#server = server;
     this.#service = service;
     this.address = server.address;
     this.port = server.port;
+    this.protectedMode = protectedMode;
   }
 
   /** Bind and serve. Throws `Deno.errors.AddrInUse` if the port is taken. */
   static start(options: ListServerOptions = {}): ListServer {
+    const protectedMode = !options.insecure && !isLoopback(options.hostname ?? "127.0.0.1");
     const service = new ListService({ ...DEFAULT_PEER_TIMEOUTS, ...options.peerTimeouts });
     const server = Server.listen({
       hostname: options.hostname ?? "127.0.0.1",
@@ -66,9 +76,10 @@ export class ListServer {
       role: "list-server",
       handlers: service.handlers,
       limits: options.limits,
+      protectedMode,
       onError: options.onError,
     });
-    return new ListServer(server, service);
+    return new ListServer(server, service, protectedMode);
   }
 
   /** Stop: close the listener, every client connection and every peer link. */

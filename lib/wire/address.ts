@@ -63,3 +63,19 @@ export function parseAddress(text: string): Address {
 export function formatAddress(hostname: string, port: number): string {
   return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
+
+/**
+ * Whether `hostname` is this machine's loopback: `localhost`, 127.0.0.0/8, `::1` (also as an
+ * IPv4-mapped IPv6 address).
+ *
+ * @example
+ * ```ts
+ * import { isLoopback } from "./address.ts";
+ * isLoopback("127.0.0.1"); // true
+ * isLoopback("0.0.0.0"); // false
+ * ```
+ */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^::ffff:/, "");
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
