@@ -1,7 +1,8 @@
 /** The packed item store against a plain array doing the same things. */
 import assert from "node:assert/strict";
 import { ItemStore, SEGMENT_BYTES } from "../lib/store/item_store.ts";
-import { batchViews, ValueBatchWriter } from "../lib/wire/value_batch.ts";
+import { ValueBatchWriter } from "../lib/wire/value_batch.ts";
+import { batchViews } from "./support/batches.ts";
 
 function item(n: number, size: number): Uint8Array {
   return new Uint8Array(size).fill(n % 251);

@@ -1,7 +1,8 @@
 /** One node's share of a list: stores without holes, ranges in chunks, searches, removals. */
 import assert from "node:assert/strict";
 import { BadArgument, DataLost } from "../lib/wire/errors.ts";
-import { batchOf, batchViews, type ValueBatch } from "../lib/wire/value_batch.ts";
+import type { ValueBatch } from "../lib/wire/value_batch.ts";
+import { batchOf, batchViews } from "./support/batches.ts";
 import { ListShard } from "../lib/store/list_shard.ts";
 import { rejectsWith } from "./support/assert.ts";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { IndexError, Unavailable, UnsupportedOperation } from "../lib/wire/errors.ts";
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
-import { batchOf, batchViews } from "../lib/wire/value_batch.ts";
+import { batchOf, batchViews } from "./support/batches.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { waitFor } from "./support/wait.ts";
 

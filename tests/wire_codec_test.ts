@@ -10,7 +10,8 @@ import {
   ExtData,
 } from "../lib/wire/codec.ts";
 import { ScalarWriter } from "../lib/wire/scalars.ts";
-import { batchViews, checkBatch, ValueBatchWriter } from "../lib/wire/value_batch.ts";
+import { checkBatch, ValueBatchWriter } from "../lib/wire/value_batch.ts";
+import { batchViews } from "./support/batches.ts";
 import { BadArgument, ProtocolError } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 

@@ -215,12 +215,6 @@ export class Session {
     this.#wakeReader();
   }
 
-  /** Close after the queued output is written (to deliver a final error, say). */
-  async closeAfterFlush(): Promise<void> {
-    await this.#framed.drained();
-    this.close();
-  }
-
   async #readLoop(): Promise<void> {
     try {
       while (true) {

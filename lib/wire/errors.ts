@@ -34,9 +34,6 @@ export const ErrorCode = {
   Internal: "INTERNAL",
 } as const;
 
-/** One of the documented wire error codes. */
-export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode];
-
 /**
  * The base of every error typenet raises on purpose.
  *

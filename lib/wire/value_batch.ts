@@ -6,12 +6,11 @@
  *
  * @example
  * ```ts
- * import { ValueBatchWriter, batchViews } from "./value_batch.ts";
+ * import { ValueBatchWriter } from "./value_batch.ts";
  * const writer = new ValueBatchWriter();
  * writer.add("a");
  * writer.add({ b: 1 });
- * const batch = writer.take(); // { bytes: Uint8Array(7), lengths: [2, 5] }
- * batchViews(batch).length; // 2
+ * const batch = writer.take(); // { bytes: Uint8Array(6), lengths: [2, 4] }
  * ```
  * @module
  */
@@ -145,28 +144,6 @@ export function batchToWire(batch: ValueBatch): [Uint8Array, number[]] {
 }
 
 /**
- * Pack byte strings (stored values) into one batch: one copy.
- *
- * @example
- * ```ts
- * import { batchOf } from "./value_batch.ts";
- * batchOf([new Uint8Array([1]), new Uint8Array([2, 3])]).lengths; // [1, 2]
- * ```
- */
-export function batchOf(values: Uint8Array[]): ValueBatch {
-  let total = 0;
-  for (const value of values) total += value.length;
-  const bytes = new Uint8Array(total);
-  const lengths = new Array<number>(values.length);
-  let at = 0;
-  for (let k = 0; k < values.length; k++) {
-    bytes.set(values[k], at);
-    at += lengths[k] = values[k].length;
-  }
-  return { bytes, lengths };
-}
-
-/**
  * Check a received `[bytes, lengths]`: lengths are positive integers that add up to the
  * bytes exactly. Throws `BadArgument` naming `what`.
  *
@@ -247,24 +224,4 @@ export function joinBatches(batches: ValueBatch[]): ValueBatch {
     for (const length of batch.lengths) lengths.push(length);
   }
   return { bytes, lengths };
-}
-
-/**
- * Each value of a batch as a view into its bytes (no copy).
- *
- * @example
- * ```ts
- * import { batchViews } from "./value_batch.ts";
- * batchViews({ bytes: new Uint8Array([1, 2, 3]), lengths: [1, 2] }); // [[1], [2, 3]]
- * ```
- */
-export function batchViews(batch: ValueBatch): Uint8Array[] {
-  const views = new Array<Uint8Array>(batch.lengths.length);
-  let at = 0;
-  for (let k = 0; k < views.length; k++) {
-    const end = at + batch.lengths[k];
-    views[k] = batch.bytes.subarray(at, end);
-    at = end;
-  }
-  return views;
 }
