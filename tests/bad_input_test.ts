@@ -176,9 +176,10 @@ Deno.test("bad input never takes the list server down", async (t) => {
     await using raw = await greeted();
     await raw.send([Kind.Request, 1, ListOp.Take, [witnessName, 49]]);
     assertError(await raw.read(), 1, "UNSUPPORTED", "for list servers");
-    await raw.send([Kind.Request, 3, ListOp.Store, [witnessName, [[10_000_000, [
+    await raw.send([Kind.Request, 3, ListOp.Store, [witnessName, 10_000_000, [
       new Uint8Array([1]),
-    ]]]]]);
+      [1],
+    ]]]);
     assertError(await raw.read(), 3, "UNSUPPORTED");
     await raw.send([Kind.Request, 5, ListOp.Truncate, [witnessName, 0]]);
     assertError(await raw.read(), 5, "UNSUPPORTED");

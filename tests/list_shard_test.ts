@@ -16,7 +16,7 @@ function shardWith(count: number): ListShard {
   const shard = new ListShard("s", layout, 1);
   for (let start = 3; start < count; start += 6) {
     const end = Math.min(start + 3, count);
-    shard.storeRuns([[start, batch(...Array.from({ length: end - start }, (_, k) => start + k))]]);
+    shard.store(start, batch(...Array.from({ length: end - start }, (_, k) => start + k)));
   }
   return shard;
 }
@@ -55,30 +55,21 @@ Deno.test("a range stops at the first item it should hold but does not", () => {
   assert.deepEqual(values(shard.chunks(15, -1, -1, all)), []);
 });
 
-Deno.test("stores refuse holes (DATA_LOST), other nodes' indexes and runs across blocks", async () => {
+Deno.test("stores refuse holes (DATA_LOST) and other nodes' indexes; they cross blocks", async () => {
   const shard = shardWith(6);
-  await rejectsWith(
-    () => shard.storeRuns([[15, batch(15)]]),
-    DataLost,
-    "missing items before index 15",
-  );
-  await rejectsWith(
-    () => shard.storeRuns([[9, batch(9)], [6, batch(6)]]),
-    BadArgument,
-    "belongs to a:1",
-  );
-  await rejectsWith(() => shard.storeRuns([[10, batch(10, 11, 12)]]), BadArgument, "one block");
-  await rejectsWith(
-    () => shard.storeRuns([[9, batch(9, 10)], [9, batch(9)]]),
-    BadArgument,
-    "follow on",
-  );
+  await rejectsWith(() => shard.store(15, batch(15)), DataLost, "missing items before index 15");
+  await rejectsWith(() => shard.store(6, batch(6)), BadArgument, "belongs to a:1");
   assert.equal(shard.count, 3);
-  shard.storeRuns([[9, batch(9, 10)]]);
+  await rejectsWith(() => shard.store(10, batch(10)), DataLost, "before index 10");
+  // One store runs on into this node's next block: 9 to 11, then 15 (12-14 are a:1's).
+  shard.store(9, batch(9, 10, 11, 15));
+  assert.deepEqual(values(shard.chunks(0, 99, 1, { maxItems: 99, maxBytes: 99 })), [
+    [3, 4, 5, 9, 10, 11, 15],
+  ]);
   // Re-sending from an index already held replaces from there on (a retried batch).
-  shard.storeRuns([[10, batch(99)]]);
-  assert.deepEqual(shard.get(10), new Uint8Array([99]));
-  assert.equal(shard.count, 5);
+  shard.store(11, batch(99));
+  assert.deepEqual(shard.get(11), new Uint8Array([99]));
+  assert.equal(shard.count, 6);
 });
 
 Deno.test("only the last item held can be removed; truncate drops everything from an index", () => {
@@ -92,8 +83,8 @@ Deno.test("only the last item held can be removed; truncate drops everything fro
 
 Deno.test("set replaces one item; find returns the smallest matching index below the stop", () => {
   const shard = new ListShard("f", layout, 0);
-  shard.storeRuns([[0, batch(1, 2, 1)]]);
-  shard.storeRuns([[6, batch(2)]]);
+  shard.store(0, batch(1, 2, 1));
+  shard.store(6, batch(2));
   assert.equal(shard.find(new Uint8Array([2]), 100), 1);
   assert.equal(shard.find(new Uint8Array([1]), 100), 0);
   assert.equal(shard.find(new Uint8Array([2]), 1), -1);
@@ -110,14 +101,14 @@ Deno.test("a repeated take of the item just removed returns it again, removing n
   assert.deepEqual(shard.removeLast(5), new Uint8Array([5]));
   assert.equal(shard.count, 2);
   assert.deepEqual(shard.removeLast(4), new Uint8Array([4]));
-  shard.storeRuns([[4, batch(44)]]);
+  shard.store(4, batch(44));
   assert.equal(shard.removeLast(5), undefined, "forgotten once the list changes");
 });
 
 Deno.test("a range with absurd bounds walks only this node's share", () => {
   const shard = new ListShard("w", { nodes: ["a:1", "b:2"], partitionSize: 1 }, 1);
-  shard.storeRuns([[1, batch(1)]]);
-  shard.storeRuns([[3, batch(3)]]);
+  shard.store(1, batch(1));
+  shard.store(3, batch(3));
   const all = { maxItems: 100, maxBytes: 1 << 20 };
   // Step 2 from 0 never lands on node 1's indexes; without bounds this walked to 2^53.
   assert.deepEqual(values(shard.chunks(0, Number.MAX_SAFE_INTEGER, 2, all)), []);

@@ -228,7 +228,11 @@ export class Session {
         this.#dispatch(message);
       }
     } catch (error) {
-      if (error instanceof ProtocolError || error instanceof FrameTooLarge) {
+      if (
+        error instanceof ProtocolError || error instanceof FrameTooLarge ||
+        error instanceof LimitExceeded
+      ) {
+        // The peer broke the protocol or a decode bound: say why, then close.
         this.#sendError(0, error);
         this.#options.onError?.(error);
         await this.#drained().catch(() => {});

@@ -1,7 +1,7 @@
 /**
  * How a list's home stores the items its sequencer hands out: the runs that fall in its own
- * blocks go into its shard, the others to their owners (`list.store`, split into requests of
- * at most {@link STORE_REQUEST_BYTES}). All or nothing: if any owner fails, every owner is
+ * blocks go into its shard, the others to their owners (`list.store`: each owner's share is
+ * one run of its local positions, split into requests of at most {@link STORE_REQUEST_BYTES}). All or nothing: if any owner fails, every owner is
  * told to drop what it got from this batch (`list.truncate`), so those indexes can be handed
  * out again cleanly. Pops take the last item from whichever node holds it. When a node does
  * not answer, so that what it did is unknown, `repair` puts every node back in line before
@@ -16,9 +16,15 @@
  * @module
  */
 import { IndexError, InternalError, Unavailable, Unreachable } from "../wire/errors.ts";
-import { ListOp, ownerOf } from "../wire/list_protocol.ts";
-import { batchLimits, batchToWire, splitBatch, type ValueBatch } from "../wire/value_batch.ts";
-import type { ListShard, Run } from "./list_shard.ts";
+import { indexAt, type ListLayout, ListOp, localOffset, ownerOf } from "../wire/list_protocol.ts";
+import {
+  batchLimits,
+  batchToWire,
+  joinBatches,
+  splitBatch,
+  type ValueBatch,
+} from "../wire/value_batch.ts";
+import type { ListShard } from "./list_shard.ts";
 import type { PeerLinks } from "./peer_links.ts";
 import type { Placement } from "./sequencer.ts";
 
@@ -40,9 +46,12 @@ export const STORE_REQUEST_BYTES = 1024 * 1024;
 export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
   return {
     place(start, values) {
-      const { local, remote } = splitByOwner(shard, start, values);
-      if (remote.size === 0) return shard.storeRuns(local);
-      return storeRemote(shard, peers, start, remote).then(() => shard.storeRuns(local));
+      const shares = splitByOwner(shard, start, values);
+      const local = shares.get(shard.self);
+      shares.delete(shard.self);
+      const storeLocal = () => local && shard.store(local.first, joinBatches(local.batches));
+      if (shares.size === 0) return storeLocal();
+      return storeRemote(shard, peers, start, shares).then(storeLocal);
     },
     take(index) {
       if (!shard.owns(index)) {
@@ -89,8 +98,17 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
   };
 }
 
-/** Cut `values` (indexes from `start`) into one run per block: the home's, and each owner's. */
-function splitByOwner(shard: ListShard, start: number, values: ValueBatch) {
+/** One node's share of a batch: its blocks' pieces in index order, from index `first`. */
+interface Share {
+  first: number;
+  batches: ValueBatch[];
+}
+
+/**
+ * Cut `values` (indexes from `start`) at block boundaries and give each piece to its owner.
+ * An owner's pieces are consecutive local positions there, so each share is stored as one.
+ */
+function splitByOwner(shard: ListShard, start: number, values: ValueBatch): Map<number, Share> {
   const size = shard.layout.partitionSize;
   const end = start + values.lengths.length;
   const firsts: number[] = [];
@@ -101,50 +119,46 @@ function splitByOwner(shard: ListShard, start: number, values: ValueBatch) {
     sizes.push(blockEnd - i);
     i = blockEnd;
   }
-  const local: Run[] = [];
-  const remote = new Map<number, Run[]>();
+  const shares = new Map<number, Share>();
   splitBatch(values, sizes).forEach((batch, k) => {
-    const run: Run = [firsts[k], batch];
     const owner = ownerOf(shard.layout, firsts[k]);
-    if (owner === shard.self) local.push(run);
-    else (remote.get(owner) ?? remote.set(owner, []).get(owner)!).push(run);
+    const share = shares.get(owner);
+    if (share) share.batches.push(batch);
+    else shares.set(owner, { first: firsts[k], batches: [batch] });
   });
-  return { local, remote };
+  return shares;
 }
 
-/** Group runs into `list.store` requests within `limits` (value bytes and values) each. */
-function storeRequests(runs: Run[], limits: { maxBytes: number; maxItems: number }): Run[][] {
-  const requests: Run[][] = [];
-  let current: Run[] = [];
+/**
+ * Cut one owner's share into `list.store` requests `[first, batch]` within `limits` (value
+ * bytes and values) each; `first` is the index of the request's first value on that owner.
+ */
+function storeRequests(
+  layout: ListLayout,
+  owner: number,
+  share: Share,
+  limits: { maxBytes: number; maxItems: number },
+): [number, ValueBatch][] {
+  const values = joinBatches(share.batches);
+  const sizes: number[] = [];
   let bytes = 0;
   let items = 0;
-  for (const [first, batch] of runs) {
-    // Cut the run where the request would overflow.
-    const sizes: number[] = [];
-    let from = 0;
-    batch.lengths.forEach((length, k) => {
-      if (items > 0 && (bytes + length > limits.maxBytes || items === limits.maxItems)) {
-        sizes.push(k - from);
-        from = k;
-        bytes = 0;
-        items = 0;
-      }
-      bytes += length;
-      items++;
-    });
-    sizes.push(batch.lengths.length - from);
-    let index = first;
-    splitBatch(batch, sizes).forEach((piece, k) => {
-      if (k > 0) {
-        requests.push(current);
-        current = [];
-      }
-      if (piece.lengths.length > 0) current.push([index, piece]);
-      index += piece.lengths.length;
-    });
+  for (const length of values.lengths) {
+    if (items > 0 && (bytes + length > limits.maxBytes || items === limits.maxItems)) {
+      sizes.push(items);
+      bytes = 0;
+      items = 0;
+    }
+    bytes += length;
+    items++;
   }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  sizes.push(items);
+  let position = localOffset(layout, share.first);
+  return splitBatch(values, sizes).map((piece) => {
+    const first = indexAt(layout, owner, position);
+    position += piece.lengths.length;
+    return [first, piece];
+  });
 }
 
 /** Store every owner's runs; if any request fails, undo the whole batch everywhere and throw. */
@@ -152,16 +166,15 @@ async function storeRemote(
   shard: ListShard,
   peers: PeerLinks,
   start: number,
-  remote: Map<number, Run[]>,
+  remote: Map<number, Share>,
 ): Promise<void> {
   const owners = [...remote.keys()];
   const results = await Promise.allSettled(owners.map(async (owner) => {
     // One owner's requests go in order, so its items arrive without gaps; each fits its frames.
     const address = shard.layout.nodes[owner];
     const limits = batchLimits(await peers.maxFrameBytes(address), STORE_REQUEST_BYTES, Infinity);
-    for (const runs of storeRequests(remote.get(owner)!, limits)) {
-      const wire = runs.map(([first, batch]) => [first, batchToWire(batch)]);
-      await peers.call(shard, owner, ListOp.Store, [shard.name, wire]);
+    for (const [first, values] of storeRequests(shard.layout, owner, remote.get(owner)!, limits)) {
+      await peers.call(shard, owner, ListOp.Store, [shard.name, first, batchToWire(values)]);
     }
   }));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

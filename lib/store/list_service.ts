@@ -33,7 +33,7 @@ import {
 } from "../wire/list_protocol.ts";
 import { type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
 import { homePlacement } from "./home_placement.ts";
-import { ListShard, type Run } from "./list_shard.ts";
+import { ListShard } from "./list_shard.ts";
 import { PeerLinks } from "./peer_links.ts";
 import type { Timeouts } from "../net/limits.ts";
 import { Sequencer } from "./sequencer.ts";
@@ -263,20 +263,13 @@ export class ListService {
     return null;
   }
 
-  /** `list.store [name, runs]`: a home hands this node the items of its blocks. */
+  /** `list.store [name, first, values]`: a home hands this node the items of its blocks. */
   #store(args: unknown[]): number {
-    argCount(args, 2, ListOp.Store);
+    argCount(args, 3, ListOp.Store);
     const shard = this.#shard(args);
-    const runs = args[1];
-    if (!Array.isArray(runs)) throw new BadArgument("runs must be an array");
-    const received: Run[] = runs.map((run) => {
-      if (!Array.isArray(run) || run.length !== 2) {
-        throw new BadArgument("each run must be [firstIndex, values]");
-      }
-      return [argInt(run, 0, "run start", 0), argBatch(run, 1, "run values")];
-    });
-    shard.storeRuns(received);
-    return received.reduce((sum, [, values]) => sum + values.lengths.length, 0);
+    const values = argBatch(args, 2, "values");
+    shard.store(argInt(args, 1, "first", 0), values);
+    return values.lengths.length;
   }
 
   #shard(args: unknown[]): ListShard {

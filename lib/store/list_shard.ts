@@ -10,8 +10,8 @@
  * ```ts
  * import { ListShard } from "./list_shard.ts";
  * const shard = new ListShard("a", { nodes: ["h:1", "h:2"], partitionSize: 2 }, 0);
- * shard.storeRuns([[0, { bytes: new Uint8Array([1, 2]), lengths: [1, 1] }]]);
- * shard.count; // 2 (indexes 2 and 3 would live on h:2)
+ * shard.store(0, { bytes: new Uint8Array([1, 2, 3]), lengths: [1, 1, 1] });
+ * shard.count; // 3: indexes 0, 1 and 4 (2 and 3 live on h:2)
  * ```
  * @module
  */
@@ -24,6 +24,7 @@ import {
   ownerOf,
   previousOwnedIndex,
 } from "../wire/list_protocol.ts";
+import { firstInWindow } from "../wire/stride.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import { ItemStore } from "./item_store.ts";
 
@@ -32,9 +33,6 @@ export interface ChunkLimits {
   maxItems: number;
   maxBytes: number;
 }
-
-/** Consecutive items from index `first`: `[first, batch]`. */
-export type Run = [number, ValueBatch];
 
 /** See the module docs. */
 export class ListShard {
@@ -71,41 +69,29 @@ export class ListShard {
   }
 
   /**
-   * Store runs of consecutive items, all or nothing. Each run must lie in one block of this
-   * node's (`BadArgument`), follow on from the one before, and the first must follow on from
-   * what is held (`DataLost` otherwise: a server that restarted empty never fills a hole
-   * silently). A run starting below what is held replaces from there on (a home re-sending
-   * after a failed batch).
+   * Store `batch` at the indexes this node holds from `first` on — `first`, then the next
+   * index of this node's, and so on, crossing into its next block where one ends (they are
+   * consecutive local positions). All or nothing. `first` must be this node's (`BadArgument`)
+   * and follow on from what is held (`DataLost` otherwise: a server that restarted empty never
+   * fills a hole silently). Starting below what is held replaces from there on (a home
+   * re-sending after a failed batch).
    */
-  storeRuns(runs: Run[]): void {
-    let end = this.#store.length;
-    const positions: number[] = [];
-    for (const [first, batch] of runs) {
-      const count = batch.lengths.length;
-      const size = this.layout.partitionSize;
-      const last = first + count - 1;
-      if (!this.owns(first) || Math.floor(first / size) !== Math.floor(last / size)) {
-        const owner = this.layout.nodes[ownerOf(this.layout, first)];
-        throw new BadArgument(
-          `indexes ${first}…${last} of list '${this.name}' are not one block of this ` +
-            `node's (index ${first} belongs to ${owner})`,
-        );
-      }
-      const position = localOffset(this.layout, first);
-      if (position > end) {
-        throw new DataLost(
-          `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items before ` +
-            `index ${first} (did this server restart? it keeps lists in memory only)`,
-        );
-      }
-      if (positions.length > 0 && position !== end) {
-        throw new BadArgument(`runs of list '${this.name}' must follow on from each other`);
-      }
-      positions.push(position);
-      end = position + count;
+  store(first: number, batch: ValueBatch): void {
+    if (!this.owns(first)) {
+      const owner = this.layout.nodes[ownerOf(this.layout, first)];
+      throw new BadArgument(
+        `index ${first} of list '${this.name}' is not this node's (it belongs to ${owner})`,
+      );
+    }
+    const position = localOffset(this.layout, first);
+    if (position > this.#store.length) {
+      throw new DataLost(
+        `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items before ` +
+          `index ${first} (did this server restart? it keeps lists in memory only)`,
+      );
     }
     this.#lastRemoved = undefined;
-    runs.forEach(([, batch], k) => this.#store.write(positions[k], batch.bytes, batch.lengths));
+    this.#store.write(position, batch.bytes, batch.lengths);
   }
 
   /** Replace the item at `i`; false if there is none. */
@@ -182,14 +168,23 @@ export class ListShard {
     return index < stop ? index : -1;
   }
 
-  /** The first index at or after `i` along the sequence that this node owns. */
+  /**
+   * The first index along `i, i+step, …` that this node owns — found by arithmetic, never by
+   * walking, so a step that skips this node's blocks for a long way costs nothing — or an
+   * index out of range if there is none before `stop`.
+   */
   #firstOwned(i: number, stop: number, step: number): number {
-    while (inRange(i, stop, step) && !this.owns(i)) {
-      if (step === 1) return nextOwnedIndex(this.layout, this.self, i);
-      if (step === -1) return previousOwnedIndex(this.layout, this.self, i);
-      i += step;
-    }
-    return i;
+    if (!inRange(i, stop, step) || this.owns(i)) return i;
+    if (step === 1) return nextOwnedIndex(this.layout, this.self, i);
+    if (step === -1) return previousOwnedIndex(this.layout, this.self, i);
+    // Index j is ours when j mod (size · nodes) falls in our slot of each round of blocks.
+    const size = BigInt(this.layout.partitionSize);
+    const first = BigInt(this.self) * size;
+    const round = size * BigInt(this.layout.nodes.length);
+    const k = firstInWindow(BigInt(i), BigInt(step), round, first, first + size - 1n);
+    if (k < 0n) return stop;
+    const next = BigInt(i) + k * BigInt(step);
+    return inRange(Number(next), stop, step) ? Number(next) : stop;
   }
 }
 

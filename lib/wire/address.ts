@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { BadArgument } from "./errors.ts";
+import { BadArgument, excerpt } from "./errors.ts";
 
 /** A host and a TCP port. */
 export interface Address {
@@ -33,6 +33,9 @@ export function parsePort(text: string): number | undefined {
   return port <= 65535 ? port : undefined;
 }
 
+/** The longest `host:port` accepted: a 253-character DNS name, a colon and a port. */
+export const MAX_ADDRESS_CHARS = 260;
+
 /**
  * Parse `host:port` (IPv6 hosts in brackets). Throws `BadArgument` saying what is wrong.
  *
@@ -43,10 +46,13 @@ export function parsePort(text: string): number | undefined {
  * ```
  */
 export function parseAddress(text: string): Address {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]\s]+)):([0-9]+)$/.exec(text);
+  // A DNS name has at most 253 characters; nothing longer is worth matching.
+  const match = text.length > MAX_ADDRESS_CHARS
+    ? null
+    : /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]\s]+)):([0-9]+)$/.exec(text);
   const port = match ? parsePort(match[3]) : undefined;
   if (!match || port === undefined || port === 0) {
-    throw new BadArgument(`'${text}' is not a host:port address (e.g. 127.0.0.1:4444)`);
+    throw new BadArgument(`${excerpt(text)} is not a host:port address (e.g. 127.0.0.1:4444)`);
   }
   return { hostname: match[1] ?? match[2], port };
 }

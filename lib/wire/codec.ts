@@ -8,7 +8,9 @@
  *   bytes and never decode. bigints travel as msgpack int64/uint64; binary values decode into
  *   their own memory, so a kept `Uint8Array` never pins a network buffer.
  *
- * Encoders and decoders are reused (about 3× faster than msgpack's one-shot functions).
+ * Encoders and decoders are reused (about 3× faster than msgpack's one-shot functions). Every
+ * decode is checked first against the bounds of decode_bounds.ts (depth, counts, memory), so
+ * no input can make decoding cost more than a small multiple of its size.
  *
  * @example
  * ```ts
@@ -19,7 +21,8 @@
  * @module
  */
 import { Decoder, Encoder, ExtData, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
-import { BadArgument, ProtocolError } from "./errors.ts";
+import { checkDecodeBounds, MESSAGE_BOUNDS, VALUE_BOUNDS } from "./decode_bounds.ts";
+import { BadArgument, LimitExceeded, ProtocolError } from "./errors.ts";
 import { NOT_SCALAR, readScalar, ScalarWriter } from "./scalars.ts";
 
 /**
@@ -94,13 +97,8 @@ Object.defineProperty(OwningDecoder.prototype, "decodeBinary", {
 const valueEncoder = new ValueEncoder({ useBigInt64: true, extensionCodec: valueExtensions });
 const valueDecoder = new OwningDecoder({ useBigInt64: true, extensionCodec: valueExtensions });
 
-// Elements take at least one byte each, so no honest frame declares more than this many.
-const MAX_CONTAINER_LENGTH = 1 << 26;
 const messageEncoder = new Encoder();
-const messageDecoder = new Decoder({
-  maxArrayLength: MAX_CONTAINER_LENGTH,
-  maxMapLength: MAX_CONTAINER_LENGTH,
-});
+const messageDecoder = new Decoder();
 
 /** Encodes top-level scalars on the fast path; reused, taken after each value. */
 const scalarWriter = new ScalarWriter();
@@ -108,7 +106,8 @@ const scalarWriter = new ScalarWriter();
 /**
  * Encode a user value into bytes of its own (a copy, safe to keep).
  * Throws `BadArgument` for what msgpack cannot carry without loss (functions, symbols, Map,
- * Set, class instances, typed arrays other than Uint8Array, bigints beyond 64 bits).
+ * Set, class instances, typed arrays other than Uint8Array, bigints beyond 64 bits), and for
+ * what no reader would decode (nested over 100 deep, or expanding over `VALUE_BOUNDS`).
  *
  * @example
  * ```ts
@@ -132,12 +131,16 @@ export function encodeValue(value: unknown): Uint8Array {
  * ```
  */
 export function encodeValueShared(value: unknown): Uint8Array {
+  let bytes: Uint8Array;
   try {
-    return valueEncoder.encodeSharedRef(value);
+    bytes = valueEncoder.encodeSharedRef(value);
+    // What readers would refuse to decode is refused here, when the writer can still act.
+    checkDecodeBounds(bytes, VALUE_BOUNDS);
   } catch (error) {
     if (error instanceof BadArgument) throw error;
     throw new BadArgument(`cannot encode value: ${(error as Error).message}`);
   }
+  return bytes;
 }
 
 /**
@@ -155,7 +158,8 @@ export function decodeValue(bytes: Uint8Array): unknown {
 
 /**
  * Decode the one value in `bytes[start:end]` (a value inside a batch) without a view per call
- * on the fast path. Malformed input raises `ProtocolError`.
+ * on the fast path. Malformed input raises `ProtocolError`; a value past `VALUE_BOUNDS`
+ * (too deep, or a "bomb" that would expand far beyond its size) raises `LimitExceeded`.
  *
  * @example
  * ```ts
@@ -167,8 +171,10 @@ export function decodeValueAt(bytes: Uint8Array, start: number, end: number): un
   const scalar = readScalar(bytes, start, end);
   if (scalar !== NOT_SCALAR) return scalar;
   try {
+    checkDecodeBounds(bytes, VALUE_BOUNDS, start, end);
     return valueDecoder.decode(bytes.subarray(start, end));
   } catch (error) {
+    if (error instanceof LimitExceeded) throw error;
     throw new ProtocolError(`stored value is not valid msgpack: ${(error as Error).message}`);
   }
 }
@@ -189,7 +195,9 @@ export function encodeMessageShared(message: unknown): Uint8Array {
 
 /**
  * Decode a protocol message. Binary fields are views into `bytes`; copy what you keep.
- * Malformed input raises `ProtocolError`.
+ * Malformed input raises `ProtocolError`, and input past `MESSAGE_BOUNDS` (nested over 32
+ * deep, over 2^20 values or 2^16 objects, or over 4× its size + 64 KiB once decoded)
+ * raises `LimitExceeded` before anything is built.
  *
  * @example
  * ```ts
@@ -198,6 +206,7 @@ export function encodeMessageShared(message: unknown): Uint8Array {
  * ```
  */
 export function decodeMessage(bytes: Uint8Array): unknown {
+  checkDecodeBounds(bytes, MESSAGE_BOUNDS);
   try {
     return messageDecoder.decode(bytes);
   } catch (error) {

@@ -361,3 +361,22 @@ export function errorToWire(error: unknown): [string, string] {
   const message = error instanceof Error ? error.message : String(error);
   return [ErrorCode.Internal, message];
 }
+
+/** The most characters of a peer's text that an error message repeats. */
+const EXCERPT_CHARS = 64;
+
+/**
+ * A peer's text as an error message may quote it: whole if short, else its start and its
+ * length — an error never repeats attacker-sized input.
+ *
+ * @example
+ * ```ts
+ * import { excerpt } from "./errors.ts";
+ * excerpt("a:1"); // "'a:1'"
+ * excerpt("x".repeat(1000)); // "'xxxx…' (1000 characters)" (64 of them shown)
+ * ```
+ */
+export function excerpt(text: string): string {
+  if (text.length <= EXCERPT_CHARS) return `'${text}'`;
+  return `'${text.slice(0, EXCERPT_CHARS)}…' (${text.length} characters)`;
+}

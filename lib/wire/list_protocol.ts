@@ -15,7 +15,7 @@
  * @module
  */
 import { parseAddress } from "./address.ts";
-import { BadArgument } from "./errors.ts";
+import { BadArgument, excerpt } from "./errors.ts";
 
 /** Operation names of the list protocol (arguments are documented in docs/PROTOCOL.md). */
 export const ListOp = {
@@ -66,15 +66,16 @@ export function checkLayout(layout: unknown): ListLayout {
   if (!Array.isArray(nodes) || nodes.length === 0) {
     throw new BadArgument("nodes must be a non-empty array of host:port strings");
   }
+  if (nodes.length > MAX_NODES) {
+    throw new BadArgument(`a list may span at most ${MAX_NODES} nodes, not ${nodes.length}`);
+  }
   for (const node of nodes) {
     if (typeof node !== "string") throw new BadArgument("each node must be a host:port string");
     parseAddress(node);
   }
-  if (nodes.length > MAX_NODES) {
-    throw new BadArgument(`a list may span at most ${MAX_NODES} nodes, not ${nodes.length}`);
-  }
   if (new Set(nodes).size !== nodes.length) {
-    throw new BadArgument(`nodes must not repeat: ${nodes.join(", ")}`);
+    const repeated = nodes.find((node, k) => nodes.indexOf(node) !== k) as string;
+    throw new BadArgument(`nodes must not repeat: ${excerpt(repeated)} is there twice`);
   }
   if (
     !Number.isSafeInteger(partitionSize) || (partitionSize as number) < 1 ||
@@ -109,8 +110,15 @@ export function sameLayout(a: ListLayout, b: ListLayout): boolean {
  * ```
  */
 export function describeLayout(layout: ListLayout): string {
-  return `nodes [${layout.nodes.join(", ")}] and partitionSize ${layout.partitionSize}`;
+  const { nodes } = layout;
+  const shown = nodes.length <= DESCRIBED_NODES
+    ? nodes.join(", ")
+    : `${nodes.slice(0, DESCRIBED_NODES).join(", ")}, … (${nodes.length} nodes)`;
+  return `nodes [${shown}] and partitionSize ${layout.partitionSize}`;
 }
+
+/** Layouts in error messages name at most this many nodes. */
+const DESCRIBED_NODES = 8;
 
 /**
  * The position in `layout.nodes` of the node that holds index `i` (i ≥ 0).

@@ -247,6 +247,15 @@ function arity(body: unknown[], n: number, name: string): void {
   if (body.length !== n) fail(`${name} has ${body.length} elements, expected ${n}`);
 }
 
+/** A received kind, in a few words whatever it is (never the whole of a big value). */
+function describeKind(kind: unknown): string {
+  if (typeof kind === "number" || typeof kind === "boolean" || kind === null) return String(kind);
+  if (typeof kind === "string") return `(a string of ${kind.length} characters)`;
+  if (Array.isArray(kind)) return `(an array of ${kind.length})`;
+  if (kind instanceof Uint8Array) return `(${kind.length} bytes)`;
+  return `(${typeof kind})`;
+}
+
 /**
  * Check a decoded frame body and return it as a typed {@link Message}.
  * Anything else raises `ProtocolError` saying what is wrong.
@@ -324,6 +333,6 @@ export function parseMessage(body: unknown): Message {
       arity(body, 3, "PUSH");
       return { kind, topic: text(body[1], "push topic"), payload: body[2] };
     default:
-      return fail(`unknown message kind ${JSON.stringify(kind)}`);
+      return fail(`unknown message kind ${describeKind(kind)}`);
   }
 }

@@ -26,8 +26,14 @@ import { ScalarWriter } from "./scalars.ts";
 export const BATCH_BYTES_PER_VALUE = 5;
 
 /**
+ * The most values one batch holds, whatever the frame limit: far below the 2^20 msgpack values
+ * a frame may hold (decode_bounds.ts), since each value adds a length to the batch.
+ */
+export const MAX_BATCH_VALUES = 1 << 18;
+
+/**
  * The most values and value bytes a batch may hold to fit, with room to spare, in a frame of
- * `maxFrameBytes`, within `cap` (bytes) and `maxItems`.
+ * `maxFrameBytes`, within `cap` (bytes), `maxItems` and {@link MAX_BATCH_VALUES}.
  *
  * @example
  * ```ts
@@ -44,7 +50,11 @@ export function batchLimits(
     maxBytes: Math.min(cap, Math.floor(maxFrameBytes / 2)),
     maxItems: Math.max(
       1,
-      Math.min(maxItems, Math.floor(maxFrameBytes / (4 * BATCH_BYTES_PER_VALUE))),
+      Math.min(
+        maxItems,
+        MAX_BATCH_VALUES,
+        Math.floor(maxFrameBytes / (4 * BATCH_BYTES_PER_VALUE)),
+      ),
     ),
   };
 }
