@@ -45,10 +45,18 @@ Deno.test("writes, reads, replacements and removals agree with a plain array", (
   assert.deepEqual(batchViews(out.take()), model);
   assert.equal(store.copyTo(out, model.length - 1, -1, Infinity, Infinity), -1);
   assert.deepEqual(batchViews(out.take()), [...model].reverse());
-  assert.equal(
-    store.find(model[7]),
-    model.findIndex((v) => v.length === model[7].length && v.every((b, i) => b === model[7][i])),
+  const want = model.findIndex((v) =>
+    v.length === model[7].length && v.every((b, i) => b === model[7][i])
   );
+  assert.equal(store.find(model[7], 0, Infinity).found, want);
+  // In slices of 3 positions: the same answer, however the slices fall across segments.
+  let slice = store.find(model[7], 0, 3);
+  while (slice.found < 0 && slice.next < store.length) slice = store.find(model[7], slice.next, 3);
+  assert.equal(slice.found, want);
+  assert.deepEqual(store.find(new Uint8Array([0xc1]), 0, Infinity), {
+    found: -1,
+    next: store.length,
+  });
 });
 
 Deno.test("copies stop at the item and byte limits, never splitting an item", () => {

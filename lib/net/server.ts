@@ -57,6 +57,8 @@ export interface ServeOptions {
   protectedMode?: boolean;
   /** Told of each connection-level problem (bad frames, failed hellos, handler bugs). */
   onError?: (error: unknown, peer: string) => void;
+  /** The role's own counters, added to what `server.stats` answers. */
+  stats?: () => Record<string, number>;
 }
 
 /** Counters for `server.stats`. */
@@ -236,6 +238,7 @@ export class Server {
           serverId: this.serverId,
           uptimeMs: Date.now() - this.#started,
           ...this.stats,
+          ...this.#options.stats?.(),
         }),
       },
     });

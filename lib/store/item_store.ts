@@ -170,22 +170,32 @@ export class ItemStore {
     return position;
   }
 
-  /** The first position whose bytes equal `value`, or -1. */
-  find(value: Uint8Array): number {
-    for (const segment of this.#segments) {
-      let start = 0;
-      for (let k = 0; k < segment.ends.length; k++) {
-        const end = segment.ends[k];
-        const position = segment.first + k;
+  /**
+   * Look for `value` among at most `count` positions from `from` on: the first position whose
+   * bytes equal it (`found`, or -1), and where to go on looking (`next`; `length` when done).
+   * A long search is done in slices so that it never holds the event loop for long.
+   */
+  find(value: Uint8Array, from: number, count: number): { found: number; next: number } {
+    const end = Math.min(this.#length, from + count);
+    if (from >= end) return { found: -1, next: this.#length };
+    const segments = this.#segments;
+    let s = segments.indexOf(this.#segmentOf(from));
+    let position = from;
+    while (position < end) {
+      const segment = segments[s++];
+      let k = position - segment.first;
+      let start = k === 0 ? 0 : segment.ends[k - 1];
+      for (; k < segment.ends.length && position < end; k++, position++) {
+        const stop = segment.ends[k];
         const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
         const match = replaced
           ? equalRange(replaced, 0, replaced.length, value)
-          : equalRange(segment.bytes, start, end, value);
-        if (match) return position;
-        start = end;
+          : equalRange(segment.bytes, start, stop, value);
+        if (match) return { found: position, next: position + 1 };
+        start = stop;
       }
     }
-    return -1;
+    return { found: -1, next: end };
   }
 
   /** Keep `bytes` as a segment of its own, without copying. */

@@ -78,6 +78,7 @@ export class ListServer {
       limits: options.limits,
       protectedMode,
       onError: options.onError,
+      stats: () => service.stats(),
     });
     return new ListServer(server, service, protectedMode);
   }

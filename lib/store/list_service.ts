@@ -150,6 +150,11 @@ export class ListService {
     });
   }
 
+  /** Counters for `server.stats`: lists held here, and open links to other servers. */
+  stats(): { lists: number; peerLinks: number } {
+    return { lists: this.#shards.size, peerLinks: this.#peers.size };
+  }
+
   /** Close the links to other servers. */
   close(): Promise<void> {
     return this.#peers.close();

@@ -28,6 +28,9 @@ import { firstInWindow } from "../wire/stride.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import { ItemStore } from "./item_store.ts";
 
+/** Items compared in one go by {@link ListShard.find} before it lets other work in. */
+export const FIND_SLICE_ITEMS = 65_536;
+
 /** Limits on one chunk of a range stream. */
 export interface ChunkLimits {
   maxItems: number;
@@ -160,12 +163,36 @@ export class ListShard {
     if (out.count > 0) yield out.take();
   }
 
-  /** The smallest index below `stop` held here whose bytes equal `value`, or -1. */
-  find(value: Uint8Array, stop: number): number {
-    const position = this.#store.find(value);
-    if (position < 0) return -1;
-    const index = indexAt(this.layout, this.self, position);
-    return index < stop ? index : -1;
+  /**
+   * The smallest index below `stop` held here whose bytes equal `value`, or -1. A search over
+   * more than {@link FIND_SLICE_ITEMS} items goes on in slices, letting other clients in
+   * between; items stored meanwhile may or may not be seen.
+   */
+  find(value: Uint8Array, stop: number): number | Promise<number> {
+    const first = this.#findFrom(value, stop, 0);
+    if (typeof first === "number") return first;
+    return (async () => {
+      let next = first.next;
+      while (true) {
+        await new Promise((resume) => setTimeout(resume, 0));
+        const result = this.#findFrom(value, stop, next);
+        if (typeof result === "number") return result;
+        next = result.next;
+      }
+    })();
+  }
+
+  /** One slice of {@link find}: the answer, or where to go on. */
+  #findFrom(value: Uint8Array, stop: number, from: number): number | { next: number } {
+    // Positions below `end` hold the indexes below `stop`.
+    const end = stop <= 0 ? 0 : Math.min(
+      this.#store.length,
+      localOffset(this.layout, nextOwnedIndex(this.layout, this.self, stop)),
+    );
+    if (from >= end) return -1;
+    const { found, next } = this.#store.find(value, from, Math.min(FIND_SLICE_ITEMS, end - from));
+    if (found >= 0) return indexAt(this.layout, this.self, found);
+    return next >= end ? -1 : { next };
   }
 
   /**
