@@ -24,6 +24,7 @@
 import {
   errorFromWire,
   errorToWire,
+  excerpt,
   FrameTooLarge,
   LimitExceeded,
   ProtocolError,
@@ -308,7 +309,9 @@ export class Session {
   #answer(id: number, op: string, args: unknown[]): void {
     if (this.#options.stats) this.#options.stats.requests++;
     const handler = this.#handlers.requests.get(op);
-    if (!handler) return this.#sendError(id, new UnknownOperation(`unknown operation '${op}'`));
+    if (!handler) {
+      return this.#sendError(id, new UnknownOperation(`unknown operation ${excerpt(op)}`));
+    }
     let result: unknown;
     try {
       result = handler(args, this.#context);
@@ -335,7 +338,7 @@ export class Session {
     if (this.#options.stats) this.#options.stats.streams++;
     const handler = this.#handlers.streams.get(op);
     if (!handler) {
-      return this.#sendError(id, new UnknownOperation(`unknown stream operation '${op}'`));
+      return this.#sendError(id, new UnknownOperation(`unknown stream operation ${excerpt(op)}`));
     }
     const maxStreams = this.#options.maxStreams ?? Infinity;
     if (this.#producers.size >= maxStreams) {
