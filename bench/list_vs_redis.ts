@@ -17,14 +17,8 @@
  */
 import { List } from "../lib/types/list.ts";
 import { startServer } from "../tests/support/process.ts";
-import {
-  measure,
-  type Measured,
-  median,
-  ROUND_BUDGET_MS,
-  seededRandom,
-  timeLoop,
-} from "./measure.ts";
+import { seededRandom } from "../tests/support/random.ts";
+import { measure, type Measured, median, ROUND_BUDGET_MS, timeLoop } from "./measure.ts";
 import { openRedisClients, type RedisClient, RedisMissing, startRedis } from "./redis.ts";
 import { startEchoServer, timeEchoes } from "./echo_floor.ts";
 

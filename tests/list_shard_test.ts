@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { BadArgument, DataLost } from "../lib/wire/errors.ts";
 import type { ValueBatch } from "../lib/wire/value_batch.ts";
 import { batchOf, batchViews } from "./support/batches.ts";
-import { ListShard } from "../lib/store/list_shard.ts";
+import { FIND_SLICE_ITEMS, ListShard } from "../lib/store/list_shard.ts";
 import { rejectsWith } from "./support/assert.ts";
 
 const layout = { nodes: ["a:1", "b:2"], partitionSize: 3 };
@@ -115,4 +115,19 @@ Deno.test("a range with absurd bounds walks only this node's share", () => {
   assert.deepEqual(values(shard.chunks(1, Number.MAX_SAFE_INTEGER, 2, all)), [[1, 3]]);
   assert.deepEqual(values(shard.chunks(Number.MAX_SAFE_INTEGER - 1, -1, -2, all)), []);
   assert.deepEqual(values(shard.chunks(3, -1, -2, all)), [[3, 1]]);
+});
+
+Deno.test("a search over many items goes on in slices, letting other work in between", async () => {
+  const shard = new ListShard("big", { nodes: ["a:1"], partitionSize: 1000 }, 0);
+  const count = FIND_SLICE_ITEMS * 3;
+  shard.store(0, { bytes: new Uint8Array(count).fill(7), lengths: Array(count).fill(1) });
+  shard.replace(count - 2, new Uint8Array([9]));
+  assert.equal(shard.find(new Uint8Array([7]), Infinity), 0, "found in the first slice: at once");
+  let timerRan = false;
+  setTimeout(() => timerRan = true, 0);
+  const searching = shard.find(new Uint8Array([9]), Infinity);
+  assert.ok(searching instanceof Promise, "a long search does not answer synchronously");
+  assert.equal(await searching, count - 2);
+  assert.ok(timerRan, "a timer set before the search ran while it went on");
+  assert.equal(await shard.find(new Uint8Array([9]), count - 2), -1, "the stop is respected");
 });

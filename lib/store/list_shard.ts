@@ -185,10 +185,12 @@ export class ListShard {
   /** One slice of {@link find}: the answer, or where to go on. */
   #findFrom(value: Uint8Array, stop: number, from: number): number | { next: number } {
     // Positions below `end` hold the indexes below `stop`.
-    const end = stop <= 0 ? 0 : Math.min(
-      this.#store.length,
-      localOffset(this.layout, nextOwnedIndex(this.layout, this.self, stop)),
-    );
+    const length = this.#store.length;
+    const end = length === 0 || stop <= 0
+      ? 0
+      : stop > indexAt(this.layout, this.self, length - 1)
+      ? length
+      : localOffset(this.layout, nextOwnedIndex(this.layout, this.self, stop));
     if (from >= end) return -1;
     const { found, next } = this.#store.find(value, from, Math.min(FIND_SLICE_ITEMS, end - from));
     if (found >= 0) return indexAt(this.layout, this.self, found);
