@@ -137,7 +137,7 @@ Deno.test("hostile frames cost the server neither time nor memory", async (t) =>
     const report = await probe.stop();
     assert.deepEqual(report.failures, []);
     assert.ok(report.slowestMs < STALL_MS, `a ping waited ${report.slowestMs.toFixed(0)} ms`);
-    const { peakBytes } = processMemory(pid);
+    const { peakBytes } = await processMemory(pid);
     assert.ok(peakBytes < PEAK_BYTES, `the server reached ${peakBytes} bytes`);
     assert.deepEqual(await witness.toArray(), acknowledged);
   });

@@ -22,6 +22,7 @@ import { FrameTooLarge, ProtocolError } from "../wire/errors.ts";
 import { DEFAULT_MAX_FRAME_BYTES, FrameBatch, FrameDecoder } from "../wire/frame.ts";
 import { type Message, parseMessage, toWire } from "../wire/messages.ts";
 import { formatAddress } from "../wire/address.ts";
+import { TURN_MS, yieldToEventLoop } from "./yield.ts";
 
 /** Write all of `bytes`: `conn.write` may take less than it is given. */
 async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
@@ -50,6 +51,8 @@ export class FramedConn {
   #writingBytes = 0;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
+  /** When this connection's current turn began: its last socket read, or its last yield. */
+  #turnStarted = 0;
 
   /** Wrap `conn`, refusing incoming bodies over `maxFrameBytes`. Turns Nagle off. */
   constructor(conn: Deno.TcpConn, maxFrameBytes: number) {
@@ -86,7 +89,15 @@ export class FramedConn {
   async read(): Promise<Message | null> {
     while (true) {
       const body = this.#decoder.next();
-      if (body) return parseMessage(decodeMessage(body));
+      if (body) {
+        // A burst of pipelined frames is handled without waiting on the socket: after a turn's
+        // worth of them, let the event loop serve the other connections first.
+        if (performance.now() - this.#turnStarted > TURN_MS) {
+          await yieldToEventLoop();
+          this.#turnStarted = performance.now();
+        }
+        return parseMessage(decodeMessage(body));
+      }
       let n: number | null;
       try {
         n = await this.#conn.read(this.#decoder.readTarget());
@@ -103,6 +114,7 @@ export class FramedConn {
         return null;
       }
       this.#decoder.commit(n);
+      this.#turnStarted = performance.now();
     }
   }
 

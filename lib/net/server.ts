@@ -237,6 +237,8 @@ export class Server {
           protocol: PROTOCOL_VERSION,
           serverId: this.serverId,
           uptimeMs: Date.now() - this.#started,
+          rssBytes: Deno.memoryUsage().rss,
+          heapBytes: Deno.memoryUsage().heapUsed,
           ...this.stats,
           ...this.#options.stats?.(),
         }),

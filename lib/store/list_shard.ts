@@ -25,6 +25,7 @@ import {
   previousOwnedIndex,
 } from "../wire/list_protocol.ts";
 import { firstInWindow } from "../wire/stride.ts";
+import { yieldToEventLoop } from "../net/yield.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import { ItemStore } from "./item_store.ts";
 
@@ -174,7 +175,7 @@ export class ListShard {
     return (async () => {
       let next = first.next;
       while (true) {
-        await new Promise((resume) => setTimeout(resume, 0));
+        await yieldToEventLoop();
         const result = this.#findFrom(value, stop, next);
         if (typeof result === "number") return result;
         next = result.next;

@@ -196,7 +196,7 @@ export function encodeMessageShared(message: unknown): Uint8Array {
 /**
  * Decode a protocol message. Binary fields are views into `bytes`; copy what you keep.
  * Malformed input raises `ProtocolError`, and input past `MESSAGE_BOUNDS` (nested over 32
- * deep, over 2^20 values or 2^16 objects, or over 4× its size + 64 KiB once decoded)
+ * deep, over 2^20 values or 2^15 objects, or over 4× its size + 64 KiB once decoded)
  * raises `LimitExceeded` before anything is built.
  *
  * @example

@@ -50,7 +50,7 @@ export interface DecodeBounds {
 export const MESSAGE_BOUNDS: Readonly<DecodeBounds> = Object.freeze({
   maxDepth: 32,
   maxValues: 1 << 20,
-  maxObjects: 1 << 16,
+  maxObjects: 1 << 15,
   maxExpansion: 4,
   expansionAllowance: 64 * 1024,
   copiesBinary: false,

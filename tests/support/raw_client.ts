@@ -22,6 +22,7 @@ export class RawClient implements AsyncDisposable {
   readonly #conn: Deno.TcpConn;
   readonly #decoder = new FrameDecoder(64 * 1024 * 1024);
   #closed = false;
+  #reading: Promise<unknown[] | null> | undefined;
 
   private constructor(conn: Deno.TcpConn) {
     this.#conn = conn;
@@ -74,6 +75,21 @@ export class RawClient implements AsyncDisposable {
       if (n === null) return null;
       this.#decoder.commit(n);
     }
+  }
+
+  /**
+   * The next frame's decoded body, `null` once the server has closed, or `"timeout"` if none
+   * came within `ms` (the read goes on, and the next call picks it up).
+   */
+  readWithin(ms: number): Promise<unknown[] | null | "timeout"> {
+    if (!this.#reading) {
+      const reading = this.read().finally(() => this.#reading = undefined);
+      reading.catch(() => {}); // a read still waiting when we close is no failure
+      this.#reading = reading;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => timer = setTimeout(resolve, ms, "timeout"));
+    return Promise.race([this.#reading, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** Shut our sending side (the server sees end of input) but keep reading. */
