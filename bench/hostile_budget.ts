@@ -16,13 +16,7 @@ import { encodeMessageShared } from "../lib/wire/codec.ts";
 import { FrameBatch } from "../lib/wire/frame.ts";
 import { Kind } from "../lib/wire/messages.ts";
 import { ListOp } from "../lib/wire/list_protocol.ts";
-import {
-  type ChildProcess,
-  repoPath,
-  runScript,
-  type ServerProcess,
-  startServer,
-} from "../tests/support/process.ts";
+import { type ChildProcess, repoPath, runScript, startServer } from "../tests/support/process.ts";
 import { RawClient } from "../tests/support/raw_client.ts";
 import { processMemory } from "../tests/support/liveness.ts";
 import {
