@@ -72,6 +72,7 @@ Deno.test(`fuzzing a list server (seed ${seed})`, async () => {
     durationMs,
     only: only === undefined ? undefined : Number(only),
     goodClient,
+    command: "deno test -A tests/fuzz_list_server_test.ts",
   });
   console.log(
     `fuzz seed ${seed}: ${report.cases} cases ${JSON.stringify(report.kinds)}, ` +

@@ -7,7 +7,7 @@
  * memory stayed under `peakBytes`, and the process is still running.
  *
  * On failure the error names the seed and every case in flight, and how to replay one case
- * alone (`only`), e.g. `TYPENET_FUZZ_SEED=… TYPENET_FUZZ_CASE=… deno task test`.
+ * alone (`only`), e.g. `TYPENET_FUZZ_SEED=… TYPENET_FUZZ_CASE=… deno test -A tests/…_test.ts`.
  *
  * @example
  * ```ts
@@ -41,6 +41,8 @@ export interface FuzzOptions {
   stallMs?: number;
   /** The server's peak resident memory must stay under this (default 512 MiB). */
   peakBytes?: number;
+  /** The command that runs this fuzzer's test, for the replay hint (`deno test -A tests/…`). */
+  command: string;
 }
 
 /** What a passing run did. */
@@ -102,7 +104,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       failures.push(
         `fuzz seed ${options.seed} failed: ${what}\ncases in flight:\n${list(inFlight)}\n` +
           `cases just finished:\n${list(recent)}\n` +
-          `replay one: TYPENET_FUZZ_SEED=${options.seed} TYPENET_FUZZ_CASE=<case> deno task test`,
+          `replay one: TYPENET_FUZZ_SEED=${options.seed} TYPENET_FUZZ_CASE=<case> ${options.command}`,
       );
     }
   };
