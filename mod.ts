@@ -18,6 +18,17 @@
 export { DEFAULT_PARTITION_SIZE, List, type ListOptions } from "./lib/types/list.ts";
 export type { SliceBound } from "./lib/types/slice.ts";
 export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
+export {
+  DEFAULT_CLUSTER_PORT,
+  type EmitResult,
+  type EventHandler,
+  type MemberEvent,
+  type MemberHandler,
+  type MemberInfo,
+  Node,
+  type NodeOptions,
+} from "./lib/cluster/node.ts";
+export { DEFAULT_TIMINGS, type Timings } from "./lib/cluster/timings.ts";
 export { connect, type ConnectOptions } from "./lib/net/connect.ts";
 export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";
 export { type ServeOptions, Server, type ServerStats } from "./lib/net/server.ts";
@@ -48,6 +59,7 @@ export {
   InternalError,
   LayoutMismatch,
   LimitExceeded,
+  NoHandler,
   NotFound,
   ProtocolError,
   TimeoutError,

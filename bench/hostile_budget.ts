@@ -26,6 +26,7 @@ import {
   fromHex,
   manyKeys,
   pingWith,
+  shortStrings,
   wideArray,
 } from "../tests/support/hostile_frames.ts";
 
@@ -81,6 +82,7 @@ const attacks: Attack[] = [
   oneFrame("a map of 1.86 million keys", manyKeys(1_860_000)),
   oneFrame("16 MiB of tiny integers", wideArray(16 * MiB, 0x01)),
   oneFrame("16 MiB of empty maps", wideArray(16 * MiB, 0x80)),
+  oneFrame("a million two-character strings", pingWith(shortStrings(1_000_000))),
   accepted("accepted: 1 MiB bin + 1,000,000 tiny integers", padded(MiB, wideArray(1e6 + 5, 1))),
   accepted("accepted: 0.6 MiB bin + 32,000 empty maps", padded(0.6 * MiB, wideArray(32_005, 0x80))),
   accepted("accepted: 0.6 MiB bin + a map of 32,000 keys", padded(0.6 * MiB, manyKeys(32_000))),
@@ -187,7 +189,7 @@ async function measureAttack(attack: Attack): Promise<Row> {
     const raw = await RawClient.connect(server.address);
     await raw.write(
       fromHex(
-        "0000003f920085a56d61676963a7747970656e6574a776657273696f6e01a4726f6c65a470656572a5" +
+        "0000003f920085a56d61676963a7747970656e6574a776657273696f6e02a4726f6c65a470656572a5" +
           "6167656e74a178ad6d61784672616d654279746573ce01000000",
       ),
     );

@@ -17,4 +17,4 @@
 export const VERSION = "0.1.0";
 
 /** The wire protocol version sent in every hello. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

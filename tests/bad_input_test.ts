@@ -103,7 +103,7 @@ Deno.test("bad input never takes the list server down", async (t) => {
       answer,
       0,
       "VERSION_MISMATCH",
-      "client speaks protocol 99, this server speaks protocol 1",
+      "client speaks protocol 99, this server speaks protocol 2",
     );
     assert.equal(await raw.read(), null);
     await stillServing();

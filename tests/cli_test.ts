@@ -15,7 +15,7 @@ async function run(...args: string[]) {
 Deno.test("--version and --help print and exit 0", async () => {
   const version = await run("--version");
   assert.equal(version.code, 0);
-  assert.deepEqual(version.stdout, [`typenet ${VERSION} (protocol 1)`]);
+  assert.deepEqual(version.stdout, [`typenet ${VERSION} (protocol 2)`]);
   const help = await run("--help");
   assert.equal(help.code, 0);
   assert.ok(help.stdout.join("\n").includes("typenet server [HOST] [PORT]"));

@@ -57,6 +57,8 @@ export interface MembershipListener {
   failed?(member: MemberRecord): void;
   /** Any change of any member's state (suspicion and refutation included). */
   change?(member: MemberRecord): void;
+  /** A member answered our sync with its view (we have joined). */
+  synced?(): void;
 }
 
 /** What a membership needs. */
@@ -274,6 +276,7 @@ export class Membership {
         this.#merge(packet.members, packet.from);
         if (packet.reply) {
           this.#joined = true;
+          this.#listener.synced?.();
           return;
         }
         const sender = packet.members.find((m) => m.id === packet.from);

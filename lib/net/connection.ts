@@ -27,6 +27,8 @@ import type { StreamReader } from "./stream_reader.ts";
 export interface ConnectionOptions extends ConnectOptions {
   /** Runs on each new session before it is used; a failure fails the connect. */
   onConnect?: (session: Session, server: ServerInfo) => Promise<void>;
+  /** Told when a session this link had open ends without {@link Connection.close}. */
+  onDisconnect?: (address: string) => void;
 }
 
 /** See the module docs. */
@@ -59,6 +61,11 @@ export class Connection {
     }
     this.#connecting ??= this.#connect().finally(() => this.#connecting = undefined);
     return this.#connecting;
+  }
+
+  /** The session, if one is open right now (never connects). */
+  openSession(): Session | undefined {
+    return this.#session?.isOpen ? this.#session : undefined;
   }
 
   /** `Session.request` on the open session. */
@@ -109,6 +116,12 @@ export class Connection {
     }
     this.#session = session;
     this.#welcome = welcome;
+    const onDisconnect = this.#options.onDisconnect;
+    if (onDisconnect) {
+      session.closed.then(() => {
+        if (!this.#closed && this.#session === session) onDisconnect(this.address);
+      });
+    }
     return session;
   }
 }

@@ -16,6 +16,7 @@
  */
 import { LimitExceeded } from "../wire/errors.ts";
 import { Connection, type ConnectionOptions } from "./connection.ts";
+import type { Session } from "./session.ts";
 
 /** How many links a pool keeps, and for how long an unused one stays open. */
 export interface PoolLimits {
@@ -73,6 +74,20 @@ export class ConnectionPool {
   /** The link to `address` if one is open (for a quick look; use {@link using} to call). */
   peek(address: string): Connection | undefined {
     return this.#links.get(address)?.connection;
+  }
+
+  /**
+   * The open session to `address`, if there is one, counted as a use of its link — for
+   * sending without waiting (a push); undefined if it would have to connect first.
+   */
+  openSession(address: string): Session | undefined {
+    const link = this.#links.get(address);
+    const session = link?.connection.openSession();
+    if (!link || !session) return undefined;
+    link.lastUsed = Date.now();
+    this.#links.delete(address);
+    this.#links.set(address, link);
+    return session;
   }
 
   /** Close the link to `address`, if any (its calls in flight fail). */

@@ -59,6 +59,8 @@ export interface ServeOptions {
   onError?: (error: unknown, peer: string) => void;
   /** The role's own counters, added to what `server.stats` answers. */
   stats?: () => Record<string, number>;
+  /** Receives the PUSH messages clients send (ignored without it). */
+  onPush?: (topic: string, payload: unknown, session: Session) => void;
 }
 
 /** Counters for `server.stats`. */
@@ -190,7 +192,8 @@ export class Server {
         new LimitExceeded(`${backlog} bytes of answers unread; closing the connection`),
         framed.remote,
       );
-    const session = new Session(framed, {
+    const onPush = this.#options.onPush;
+    const session: Session = new Session(framed, {
       initiator: false,
       label: framed.remote,
       handlers: this.#handlers,
@@ -199,6 +202,7 @@ export class Server {
       remoteRole: hello.role,
       stats: this.stats,
       onError: (error) => this.#options.onError?.(error, framed.remote),
+      onPush: onPush && ((topic, payload) => onPush(topic, payload, session)),
     });
     if (this.#closing) session.close();
     await session.closed;

@@ -192,7 +192,8 @@ async function storeRemote(
     return couldHold && undone[k].status === "rejected";
   });
   const reason = failure.reason;
-  if (inDoubt && reason instanceof Unreachable) throw new Unavailable(reason.message);
+  // Whatever went wrong, an owner that may hold part of the batch puts the list in doubt.
+  if (inDoubt) throw new Unavailable(reason?.message ?? String(reason), { cause: reason });
   if (!inDoubt && reason instanceof Unavailable && !(reason instanceof Unreachable)) {
     throw new Unreachable(reason.message, { cause: reason });
   }

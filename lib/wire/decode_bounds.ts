@@ -11,8 +11,9 @@
  *
  * The memory estimate follows what V8 was measured to spend here (bench/decode_budget.ts
  * prints the real figures): 8 bytes per value (its slot in an array or object), 64 more per
- * array, map, map entry, bin or extension, 16 more per float or 64-bit integer, plus the bytes
- * of strings (and of bins and extensions where the decoder copies them).
+ * array, map, map entry, bin or extension, 16 more per float or 64-bit integer, 24 more per
+ * string of two bytes or more plus its bytes (and the bytes of bins and extensions where the
+ * decoder copies them).
  *
  * @example
  * ```ts
@@ -79,6 +80,13 @@ const SLOT_BYTES = 8;
 const OBJECT_BYTES = 64;
 /** Bytes of a heap number or bigint (floats, 64-bit integers). */
 const BOXED_BYTES = 16;
+/** Bytes of a string's header (strings of one character or none are shared, and free). */
+const STRING_HEADER_BYTES = 24;
+
+/** What a string of `n` UTF-8 bytes costs beyond its slot. */
+function stringBytes(n: number): number {
+  return n < 2 ? 0 : STRING_HEADER_BYTES + n;
+}
 
 /**
  * Check that decoding `bytes[start:end]` as one msgpack value stays within `bounds`.
@@ -122,7 +130,8 @@ export function checkDecodeBounds(
     } else if (type >= 0xa0 && type <= 0xbf) { // fixstr
       const n = type & 0x1f;
       pos += n;
-      cost += n;
+      if (pos > end) truncated(what);
+      cost += stringBytes(n);
       if (cost > budget) checkCounts(values, objects, cost, bounds, budget, end - start);
     } else if (type <= 0x9f || type === 0xdc || type === 0xdd || type === 0xde || type === 0xdf) {
       // A container: fixmap, fixarray, array 16/32, map 16/32.
@@ -188,7 +197,8 @@ export function checkDecodeBounds(
           const width = 1 << (type - 0xd9);
           const n = readLength(view, pos, width, end, what);
           pos += width + n;
-          cost += n;
+          if (pos > end) truncated(what);
+          cost += stringBytes(n);
           break;
         }
         case 0xc4: // bin 8/16/32
@@ -197,6 +207,7 @@ export function checkDecodeBounds(
           const width = 1 << (type - 0xc4);
           const n = readLength(view, pos, width, end, what);
           pos += width + n;
+          if (pos > end) truncated(what);
           objects++;
           cost += OBJECT_BYTES + (copiesBinary ? n : 0);
           break;
@@ -207,6 +218,7 @@ export function checkDecodeBounds(
           const width = 1 << (type - 0xc7);
           const n = readLength(view, pos, width, end, what);
           pos += width + 1 + n;
+          if (pos > end) truncated(what);
           objects++;
           cost += OBJECT_BYTES + n;
           break;

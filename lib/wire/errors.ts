@@ -31,6 +31,7 @@ export const ErrorCode = {
   Timeout: "TIMEOUT",
   Limit: "LIMIT",
   DataLost: "DATA_LOST",
+  NoHandler: "NO_HANDLER",
   Internal: "INTERNAL",
 } as const;
 
@@ -299,6 +300,23 @@ export class DataLost extends TypenetError {
 }
 
 /**
+ * A cluster member has no handler for the event a request named (as NATS's "no responders"):
+ * the request fails at once instead of waiting for a timeout.
+ *
+ * @example
+ * ```ts
+ * import { NoHandler } from "./errors.ts";
+ * throw new NoHandler("node 3f9a0c1b7d2e has no handler for 'sum'");
+ * ```
+ */
+export class NoHandler extends TypenetError {
+  /** Make the error; its code is `ErrorCode.NoHandler`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.NoHandler, message, options);
+  }
+}
+
+/**
  * The server failed in a way it did not expect; the message says what it saw.
  *
  * @example
@@ -329,6 +347,7 @@ const classByCode: Record<string, new (message: string) => TypenetError> = {
   [ErrorCode.Timeout]: TimeoutError,
   [ErrorCode.Limit]: LimitExceeded,
   [ErrorCode.DataLost]: DataLost,
+  [ErrorCode.NoHandler]: NoHandler,
   [ErrorCode.Internal]: InternalError,
 };
 

@@ -49,6 +49,16 @@ export function manyKeys(count: number): Uint8Array {
   return body.slice(0, at);
 }
 
+/** An array of `count` distinct two-character strings (`a2 xx yy`: V8 spends ~30 bytes on each). */
+export function shortStrings(count: number): Uint8Array {
+  const body = new Uint8Array(5 + count * 3);
+  body.set(header(0xdd, count));
+  for (let k = 0; k < count; k++) {
+    body.set([0xa2, 0x21 + (k % 94), 0x21 + Math.floor(k / 94) % 94], 5 + k * 3);
+  }
+  return body;
+}
+
 /** An array of `bytes - 5` one-byte values `element` (tiny integers: 0x01; empty maps: 0x80). */
 export function wideArray(bytes: number, element: number): Uint8Array {
   const body = new Uint8Array(bytes).fill(element);

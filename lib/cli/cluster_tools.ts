@@ -1,0 +1,165 @@
+/**
+ * Poking a cluster from a shell, as `nats pub` and `nats sub` do: `typenet members`,
+ * `typenet emit` and `typenet listen`, each talking to one node's cluster port as a client.
+ *
+ * @example
+ * ```ts
+ * import { membersCommand } from "./cluster_tools.ts";
+ * await membersCommand(["127.0.0.1:7946", "--json"]);
+ * ```
+ * @module
+ */
+import { NodeOp } from "../wire/cluster_protocol.ts";
+import { decodeValue, encodeValue } from "../wire/codec.ts";
+import { parseAddress } from "../wire/address.ts";
+import { TypenetError } from "../wire/errors.ts";
+import { connect } from "../net/connect.ts";
+import type { Session } from "../net/session.ts";
+import type { MemberInfo } from "../cluster/node.ts";
+import { describe, parse, untilSignal, UsageError } from "./usage.ts";
+
+/**
+ * `typenet members HOST:PORT [--json]`: the members as that node sees them.
+ *
+ * @example
+ * ```ts
+ * import { membersCommand } from "./cluster_tools.ts";
+ * await membersCommand(["127.0.0.1:7946"]);
+ * ```
+ */
+export async function membersCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: "boolean" } });
+  const address = oneAddress(positionals, "members");
+  return await withNode(address, async (session) => {
+    const members = await session.request(NodeOp.Members, []) as MemberInfo[];
+    if (values.json) {
+      console.log(JSON.stringify(members, null, 2));
+      return 0;
+    }
+    const rows = members.map((m) => [
+      m.id,
+      m.name,
+      m.address,
+      m.state,
+      m.type,
+      m.route + (m.via ? ` via ${m.via}` : ""),
+    ]);
+    const header = ["ID", "NAME", "ADDRESS", "STATE", "TYPE", "ROUTE"];
+    const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+    for (const row of [header, ...rows]) {
+      console.log(row.map((cell, k) => cell.padEnd(widths[k])).join("  ").trimEnd());
+    }
+    return 0;
+  });
+}
+
+/**
+ * `typenet emit HOST:PORT EVENT [JSON]`: send an event to every member (that node included);
+ * exit code 1 if any member did not get it.
+ *
+ * @example
+ * ```ts
+ * import { emitCommand } from "./cluster_tools.ts";
+ * await emitCommand(["127.0.0.1:7946", "greeting", '{"hello":"world"}']);
+ * ```
+ */
+export async function emitCommand(args: string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length < 2 || positionals.length > 3) {
+    throw new UsageError("emit takes HOST:PORT, EVENT and optionally a JSON value");
+  }
+  const [address, event, json] = positionals;
+  checkAddress(address);
+  let data: unknown = null;
+  if (json !== undefined) {
+    try {
+      data = JSON.parse(json);
+    } catch {
+      throw new UsageError(`the value must be JSON, got '${json}'`);
+    }
+  }
+  return await withNode(address, async (session) => {
+    const result = await session.request(NodeOp.Emit, [event, encodeValue(data)]) as {
+      delivered: string[];
+      failed: { id: string; error: [string, string] }[];
+    };
+    console.log(`delivered to ${result.delivered.length} member(s)`);
+    for (const { id, error: [code, message] } of result.failed) {
+      console.log(`not delivered to ${id}: ${code}: ${message}`);
+    }
+    return result.failed.length === 0 ? 0 : 1;
+  });
+}
+
+/**
+ * `typenet listen HOST:PORT [EVENT…]`: print that node's cluster events as they arrive, one
+ * line each (`EVENT FROM VALUE`, the value as JSON), until SIGINT or SIGTERM.
+ *
+ * @example
+ * ```ts
+ * import { listenCommand } from "./cluster_tools.ts";
+ * await listenCommand(["127.0.0.1:7946", "greeting"]);
+ * ```
+ */
+export async function listenCommand(args: string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length < 1) throw new UsageError("listen takes HOST:PORT and event names");
+  const [address, ...events] = positionals;
+  checkAddress(address);
+  return await withNode(address, async (session) => {
+    const stream = session.stream(NodeOp.Listen, events, { timeoutMs: 0, window: 64 });
+    const stop = untilSignal().then(() => stream.return());
+    console.error(
+      `typenet listen: listening to ${address}${events.length ? ` for ${events.join(", ")}` : ""}`,
+    );
+    for await (const item of stream) {
+      const [event, payload, from] = item as [string, Uint8Array, string];
+      console.log(`${event} ${from} ${toJson(decodeValue(payload))}`);
+    }
+    await Promise.race([stop, Promise.resolve()]);
+    return 0;
+  });
+}
+
+/** A value as one line of JSON (bigints as numbers' text, bytes as base64). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => {
+    if (typeof v === "bigint") return v.toString();
+    if (v instanceof Uint8Array) return { base64: btoa(String.fromCharCode(...v)) };
+    return v;
+  }) ?? "null";
+}
+
+async function withNode(address: string, work: (session: Session) => Promise<number>) {
+  let session: Session;
+  try {
+    session = await connect(address);
+  } catch (error) {
+    console.error(`typenet: ${describe(error)}`);
+    return 1;
+  }
+  try {
+    return await work(session);
+  } catch (error) {
+    if (!(error instanceof TypenetError)) throw error;
+    console.error(`typenet: ${address}: ${error.message}`);
+    return 1;
+  } finally {
+    session.close();
+    await session.closed;
+  }
+}
+
+function oneAddress(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one HOST:PORT`);
+  checkAddress(positionals[0]);
+  return positionals[0];
+}
+
+function checkAddress(text: string): void {
+  try {
+    parseAddress(text);
+  } catch {
+    throw new UsageError(`expected HOST:PORT, got '${text}'`);
+  }
+}

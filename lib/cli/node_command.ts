@@ -1,0 +1,118 @@
+/**
+ * `typenet node`: run a cluster node until SIGINT or SIGTERM (then leave gracefully).
+ *
+ * @example
+ * ```ts
+ * import { nodeCommand } from "./node_command.ts";
+ * await nodeCommand(["--port", "0", "--join", "127.0.0.1:7946"]); // runs until a signal
+ * ```
+ * @module
+ */
+import { isLoopback, parseAddress } from "../wire/address.ts";
+import { DEFAULT_CLUSTER_PORT, Node } from "../cluster/node.ts";
+import {
+  describe,
+  LIMIT_FLAGS,
+  LIMIT_HELP,
+  limitsFrom,
+  parse,
+  port,
+  untilSignal,
+  UsageError,
+} from "./usage.ts";
+
+/** `typenet node --help`. */
+export const NODE_HELP = `Usage: typenet node [options]
+
+Runs a cluster node: it joins a cluster through any member's cluster port (or starts a new one
+if nothing answers there), keeps track of the members, and sends and receives events.
+When ready it prints one line: typenet node ID cluster port HOST:PORT (members: N)
+SIGINT or SIGTERM makes it leave the cluster gracefully and stop.
+
+Options:
+  --host H                   address to listen on (default 127.0.0.1: this machine only)
+  --port P                   cluster port (default ${DEFAULT_CLUSTER_PORT}; 0 picks a free one)
+  --join HOST:PORT           a member's cluster port to join through (repeatable; tried in order)
+  --name NAME                a name for people (default: the node's id)
+  --advertise HOST:PORT      the address others reach this node at (default: where it listens)
+${LIMIT_HELP}
+  --insecure                 on an address other than loopback, accept members from other
+                             machines although there is no authentication yet
+  -h, --help                 print this help`;
+
+/**
+ * Run `typenet node` with `args`; resolves to the exit code once stopped.
+ *
+ * @example
+ * ```ts
+ * import { nodeCommand } from "./node_command.ts";
+ * await nodeCommand(["--help"]); // 0
+ * ```
+ */
+export async function nodeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    "help": { type: "boolean", short: "h" },
+    "host": { type: "string" },
+    "port": { type: "string" },
+    "join": { type: "string", multiple: true },
+    "name": { type: "string" },
+    "advertise": { type: "string" },
+    ...LIMIT_FLAGS,
+    "insecure": { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(NODE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`node takes no positional arguments, got '${positionals[0]}'`);
+  }
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  const join = (values.join as string[] | undefined) ?? [];
+  for (const address of join) checkAddress(address, "--join");
+  const advertise = values.advertise as string | undefined;
+  if (advertise !== undefined) checkAddress(advertise, "--advertise");
+  const name = values.name as string | undefined;
+  if (name !== undefined && (name.length === 0 || name.length > 128)) {
+    throw new UsageError("--name must be 1 to 128 characters");
+  }
+
+  let node: Node;
+  try {
+    node = await Node.start({
+      host,
+      port: port(values.port as string | undefined, DEFAULT_CLUSTER_PORT, "--port"),
+      join,
+      name,
+      advertise,
+      limits: limitsFrom(values),
+      insecure: values.insecure === true,
+      onNotice: (message) => console.error(`typenet node: ${message}`),
+    });
+  } catch (error) {
+    console.error(`typenet node: cannot start: ${describe(error)}`);
+    return 1;
+  }
+  if (!values.insecure && !isLoopback(host)) {
+    console.error(
+      `typenet node: protected mode: listening on ${host} without authentication, so only ` +
+        `members on this machine are accepted; --insecure accepts anyone who can reach it`,
+    );
+  }
+  console.log(
+    `typenet node ${node.id} cluster port ${node.clusterPort} (members: ${
+      node.members().filter((m) => m.state === "alive" || m.state === "suspect").length
+    })`,
+  );
+  await untilSignal();
+  await node.leave();
+  return 0;
+}
+
+function checkAddress(text: string, flag: string): void {
+  try {
+    parseAddress(text);
+  } catch {
+    throw new UsageError(`${flag} must be HOST:PORT, got '${text}'`);
+  }
+}

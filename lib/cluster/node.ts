@@ -1,0 +1,581 @@
+/**
+ * A cluster node: it joins a cluster through any member's cluster port (or starts one), keeps
+ * the membership with SWIM, and sends and receives events — to every member (`emit`), to one
+ * (`send`), or to one with a reply (`request`). Node types are subclasses that register their
+ * own events; nodes of different types cooperate through shared event names.
+ *
+ * Everything goes over the typenet transport: the node is a `Server` on its cluster port, and
+ * reaches the others through a bounded `ConnectionPool` — membership packets as PUSH frames,
+ * events as requests whose answer says they were handled. Event payloads are user values,
+ * encoded by the sender and decoded (with the value bounds) by the receiver.
+ *
+ * @example
+ * ```ts
+ * import { Node } from "./node.ts";
+ * const node = await Node.start({ join: "127.0.0.1:7946", port: 0 });
+ * node.on("greeting", (data, from) => `hello ${from.name}, you said ${JSON.stringify(data)}`);
+ * const { delivered, failed } = await node.emit("greeting", { hello: "world" });
+ * await node.leave();
+ * ```
+ * @module
+ */
+import {
+  isMemberId,
+  type MemberRecord,
+  newMemberId,
+  NODE_ROLE,
+  NodeOp,
+  parsePacket,
+  SWIM_TOPIC,
+} from "../wire/cluster_protocol.ts";
+import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
+import { decodeValue, encodeValue } from "../wire/codec.ts";
+import {
+  BadArgument,
+  errorToWire,
+  InternalError,
+  LimitExceeded,
+  NoHandler,
+  NotFound,
+  ProtocolError,
+  TypenetError,
+  Unavailable,
+} from "../wire/errors.ts";
+import { isLoopback } from "../wire/address.ts";
+import { ConnectionPool } from "../net/connection_pool.ts";
+import { defineHandlers } from "../net/handlers.ts";
+import type { Limits } from "../net/limits.ts";
+import { Server } from "../net/server.ts";
+import { EventRouter, type Route } from "./event_router.ts";
+import { Membership } from "./membership.ts";
+import { PacketLinks } from "./packet_links.ts";
+import { RecentMessages } from "./recent_messages.ts";
+import type { Timings } from "./timings.ts";
+
+/** The default cluster port (memberlist's). */
+export const DEFAULT_CLUSTER_PORT = 7946;
+
+/** Event names that are local happenings, not cluster events: they cannot be emitted. */
+export const MEMBER_EVENTS = ["member-join", "member-leave", "member-failed"] as const;
+
+/** A local happening about a member. */
+export type MemberEvent = typeof MEMBER_EVENTS[number];
+
+/** What `members()` says of each member. */
+export interface MemberInfo {
+  /** Random per process; names the member everywhere. */
+  id: string;
+  name: string;
+  /** Its cluster port. */
+  address: string;
+  state: MemberRecord["state"];
+  /** Its node type (`"Node"`, `"ValueNode"`, …). */
+  type: string;
+  incarnation: number;
+  /** How this node reaches it: itself, directly, through a relay, or not at all (gone). */
+  route: Route;
+  /** For a relayed member: the member that relays. */
+  via?: string;
+}
+
+/** Handles a cluster event; what it returns (or resolves to) is the reply to a `request`. */
+export type EventHandler = (data: unknown, from: MemberInfo) => unknown;
+
+/** Handles a member's arrival, departure or failure. */
+export type MemberHandler = (member: MemberInfo) => void;
+
+/** What `emit` reports: who has the event, and who does not, with why. */
+export interface EmitResult {
+  delivered: string[];
+  failed: { id: string; error: TypenetError }[];
+}
+
+/** How to start a node. */
+export interface NodeOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Cluster port (default 7946; 0 picks a free one). */
+  port?: number;
+  /** Cluster ports of members to join through, tried in order; none starts a new cluster. */
+  join?: string | string[];
+  /** A name for people (default: the id). */
+  name?: string;
+  /** The address others reach this node at, if not the one it listens on (0.0.0.0, say). */
+  advertise?: string;
+  /** Membership timings (memberlist's LAN defaults). */
+  timings?: Partial<Timings>;
+  /** Listener limits. */
+  limits?: Partial<Limits>;
+  /** Accept members from other machines without authentication (see `typenet server`). */
+  insecure?: boolean;
+  /** Time an event or request waits for a member's answer (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Time to wait for a member to answer a join before starting a new cluster (default 2 s). */
+  connectTimeoutMs?: number;
+  /** Told of notable things: a new cluster started, a bad packet from a peer. */
+  onNotice?: (message: string) => void;
+}
+
+/** Frame, request and stream limits per event listener stream. */
+const LISTEN_QUEUE = 1024;
+
+/** See the module docs. */
+export class Node implements AsyncDisposable {
+  /** The type other members see; subclasses set their own (default: the class name). */
+  static typeName?: string;
+
+  /** This node's id (random per start). */
+  readonly id: string = newMemberId();
+  readonly #options: NodeOptions;
+  readonly #eventHandlers = new Map<string, EventHandler[]>();
+  readonly #memberHandlers = new Map<MemberEvent, MemberHandler[]>();
+  readonly #listeners = new Set<(event: string, payload: Uint8Array, from: string) => void>();
+  readonly #recent = new RecentMessages();
+  #server: Server | undefined;
+  #pool: ConnectionPool | undefined;
+  #router: EventRouter | undefined;
+  #membership: Membership | undefined;
+  #nextMessage = 1;
+  #stopped = false;
+  #startedNewCluster = false;
+
+  /** Use `Node.start` (or a subclass's `start`). */
+  constructor(options: NodeOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * Start a node of this class: listen on the cluster port, join through the first member of
+   * `join` that answers (or start a new cluster), and begin the membership protocol.
+   */
+  static async start<T extends Node>(
+    this: new (options: NodeOptions) => T,
+    options: NodeOptions = {},
+  ): Promise<T> {
+    const node = new this(options);
+    await node.#boot();
+    return node;
+  }
+
+  /** This node's cluster port, `host:port`, as others reach it. */
+  get clusterPort(): string {
+    return this.#membership!.self.address;
+  }
+
+  /** This node's name. */
+  get name(): string {
+    return this.#membership!.self.name;
+  }
+
+  /** The type other members see. */
+  get type(): string {
+    const type = this.constructor as typeof Node;
+    return Object.hasOwn(type, "typeName") && type.typeName ? type.typeName : type.name;
+  }
+
+  /** Whether the join found no member to join, so this node started a new cluster. */
+  get startedNewCluster(): boolean {
+    return this.#startedNewCluster;
+  }
+
+  /** Every member known (this node first), with its state, type and route. */
+  members(): MemberInfo[] {
+    return this.#membership!.members().map((m) => this.#info(m));
+  }
+
+  /** A member by id, if known. */
+  member(id: string): MemberInfo | undefined {
+    const record = this.#membership!.member(id);
+    return record && this.#info(record);
+  }
+
+  /** Handle a member's arrival, departure or failure. */
+  on(event: MemberEvent, handler: MemberHandler): this;
+  /** Handle a cluster event; a handler's return value is the reply to a `request`. */
+  on(event: string, handler: EventHandler): this;
+  on(event: string, handler: EventHandler | MemberHandler): this {
+    if ((MEMBER_EVENTS as readonly string[]).includes(event)) {
+      const list = this.#memberHandlers.get(event as MemberEvent) ?? [];
+      this.#memberHandlers.set(event as MemberEvent, [...list, handler as MemberHandler]);
+    } else {
+      checkEventName(event);
+      this.#eventHandlers.set(event, [
+        ...this.#eventHandlers.get(event) ?? [],
+        handler as EventHandler,
+      ]);
+    }
+    return this;
+  }
+
+  /** Stop handling `event` with `handler`. */
+  off(event: string, handler: EventHandler | MemberHandler): this {
+    const lists = [this.#eventHandlers, this.#memberHandlers] as Map<string, unknown[]>[];
+    for (const handlers of lists) {
+      const list = handlers.get(event);
+      if (list) handlers.set(event, list.filter((h) => h !== handler));
+    }
+    return this;
+  }
+
+  /**
+   * Send `event` with `data` to every live member (and to this node with `{ self: true }`);
+   * resolves when each has handled it, saying which have and which have not (and why).
+   */
+  async emit(event: string, data?: unknown, options: { self?: boolean } = {}): Promise<EmitResult> {
+    checkEventName(event);
+    return await this.#emitEncoded(event, encodeValue(data ?? null), options.self ?? false);
+  }
+
+  /** Send `event` with `data` to member `id`; resolves once it has handled it. */
+  async send(id: string, event: string, data?: unknown): Promise<void> {
+    checkEventName(event);
+    await this.#deliver(id, event, encodeValue(data ?? null), "send");
+  }
+
+  /**
+   * Send `event` with `data` to member `id` and resolve to its handler's reply. Fails with
+   * `NoHandler` at once if it has no handler for the event, with the handler's error if it
+   * failed, and with `Unavailable`/`TimeoutError` if the member cannot be reached in time.
+   */
+  async request(
+    id: string,
+    event: string,
+    data?: unknown,
+    options: { timeoutMs?: number } = {},
+  ): Promise<unknown> {
+    checkEventName(event);
+    const reply = await this.#deliver(
+      id,
+      event,
+      encodeValue(data ?? null),
+      "request",
+      options.timeoutMs,
+    );
+    return reply instanceof Uint8Array ? decodeValue(reply) : null;
+  }
+
+  /** Leave gracefully: tell the others (they see `member-leave`, never `member-failed`), then stop. */
+  async leave(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#membership?.leave();
+    await this.#shutDown();
+  }
+
+  /** Stop at once, telling nobody (the others will find it failed). */
+  async stop(): Promise<void> {
+    this.#membership?.stop();
+    await this.#shutDown();
+  }
+
+  /** `await using node = await Node.start(…)` leaves gracefully at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.leave();
+  }
+
+  /** Server-side counters for `server.stats`: members by state. */
+  protected stats(): Record<string, number> {
+    const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
+    for (const member of this.#membership?.members() ?? []) counts[member.state]++;
+    return {
+      members: counts.alive + counts.suspect,
+      ...counts,
+      health: this.#membership?.health ?? 0,
+    };
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  async #boot(): Promise<void> {
+    const options = this.#options;
+    const host = options.host ?? "127.0.0.1";
+    this.#pool = new ConnectionPool({
+      role: "node",
+      connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      onConnect: (_session, welcome) => {
+        if (welcome.role !== NODE_ROLE) {
+          return Promise.reject(
+            new ProtocolError(`that port is a ${welcome.role}, not a typenet cluster node`),
+          );
+        }
+        return Promise.resolve();
+      },
+      onDisconnect: (address) => this.#membership?.linkLost(address),
+    });
+    this.#router = new EventRouter(this.#pool, () => this.#membership!, {
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    });
+    this.#server = Server.listen({
+      hostname: host,
+      port: options.port ?? DEFAULT_CLUSTER_PORT,
+      role: NODE_ROLE,
+      handlers: this.#handlers(),
+      limits: options.limits,
+      protectedMode: !options.insecure && !isLoopback(host),
+      stats: () => this.stats(),
+      onPush: (topic, payload) => {
+        if (topic !== SWIM_TOPIC) return;
+        // A malformed packet throws: the session answers PROTOCOL and closes the link.
+        this.#membership?.receive(parsePacket(payload));
+      },
+    });
+    const synced = Promise.withResolvers<void>();
+    this.#membership = new Membership({
+      self: {
+        id: this.id,
+        name: options.name ?? this.id,
+        address: options.advertise ?? this.#server.address,
+        type: this.type,
+      },
+      net: new PacketLinks(this.#pool, () => this.#membership!),
+      timings: options.timings,
+      listener: {
+        join: (m) => this.#memberEvent("member-join", m),
+        leave: (m) => this.#memberEvent("member-leave", m),
+        failed: (m) => this.#memberEvent("member-failed", m),
+        synced: () => synced.resolve(),
+      },
+    });
+    this.#membership.start();
+    const seeds = typeof options.join === "string" ? [options.join] : options.join ?? [];
+    const seed = await this.#firstAnswering(seeds.filter((s) => s !== this.clusterPort));
+    if (seed === undefined) {
+      this.#startedNewCluster = true;
+      if (seeds.length > 0) {
+        options.onNotice?.(
+          `no cluster node answered at ${seeds.join(", ")}; starting a new cluster`,
+        );
+      }
+    } else {
+      this.#membership.join(seed);
+      // The member answered the connection; its view follows in a moment.
+      await Promise.race([
+        synced.promise,
+        new Promise((resume) => setTimeout(resume, options.connectTimeoutMs ?? 2_000)),
+      ]);
+    }
+    await this.started();
+  }
+
+  /** Runs once the node has joined; node types set up their state here. */
+  protected started(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The first seed whose cluster port answers as a cluster node. */
+  async #firstAnswering(seeds: string[]): Promise<string | undefined> {
+    for (const seed of seeds) {
+      try {
+        await this.#pool!.using(seed, (link) => link.session());
+        return seed;
+      } catch (error) {
+        this.#options.onNotice?.(`${seed}: ${(error as Error).message}`);
+      }
+    }
+    return undefined;
+  }
+
+  async #shutDown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#membership?.stop();
+    for (const listener of [...this.#listeners]) this.#listeners.delete(listener);
+    await this.#server?.close();
+    await this.#pool?.close();
+  }
+
+  // ---------------------------------------------------------------- events out
+
+  async #emitEncoded(event: string, payload: Uint8Array, self: boolean): Promise<EmitResult> {
+    const result: EmitResult = { delivered: [], failed: [] };
+    const targets = this.#membership!.members().filter((m) =>
+      (m.state === "alive" || m.state === "suspect") && (self || m.id !== this.id)
+    );
+    await Promise.all(targets.map(async (member) => {
+      try {
+        await this.#deliverTo(member, event, payload, "emit");
+        result.delivered.push(member.id);
+      } catch (error) {
+        result.failed.push({ id: member.id, error: asTypenetError(error) });
+      }
+    }));
+    return result;
+  }
+
+  #deliver(
+    id: string,
+    event: string,
+    payload: Uint8Array,
+    kind: "send" | "request",
+    timeoutMs?: number,
+  ): Promise<unknown> {
+    const member = this.#membership!.member(id);
+    if (!member) return Promise.reject(new NotFound(`no member ${id} in this cluster`));
+    if (member.state === "dead" || member.state === "left") {
+      return Promise.reject(new Unavailable(`member ${id} (${member.address}) is ${member.state}`));
+    }
+    return this.#deliverTo(member, event, payload, kind, timeoutMs);
+  }
+
+  #deliverTo(
+    member: MemberRecord,
+    event: string,
+    payload: Uint8Array,
+    kind: string,
+    timeoutMs?: number,
+  ): Promise<unknown> {
+    const args = [event, payload, this.id, kind, this.#nextMessage++];
+    if (member.id === this.id) return this.#receive(args);
+    return this.#router!.deliver(member, args, timeoutMs);
+  }
+
+  // ---------------------------------------------------------------- events in
+
+  #handlers() {
+    return defineHandlers({
+      requests: {
+        [NodeOp.Event]: (args) => this.#receive(args),
+        [NodeOp.Relay]: (args) => this.#relay(args),
+        [NodeOp.Members]: () => this.members(),
+        [NodeOp.Emit]: async (args) => {
+          argCount(args, 2, NodeOp.Emit);
+          const event = argString(args, 0, "event", 256);
+          checkEventName(event);
+          const result = await this.#emitEncoded(event, argBytes(args, 1, "payload"), true);
+          return {
+            delivered: result.delivered,
+            failed: result.failed.map(({ id, error }) => ({ id, error: errorToWire(error) })),
+          };
+        },
+      },
+      streams: {
+        [NodeOp.Listen]: (args, call) => this.#listen(args, call.signal),
+      },
+    });
+  }
+
+  /** `node.event [event, payload, from, kind, messageId]`. */
+  #receive(args: unknown[]): Promise<unknown> {
+    argCount(args, 5, NodeOp.Event);
+    const event = argString(args, 0, "event", 256);
+    const payload = argBytes(args, 1, "payload").slice();
+    const from = argString(args, 2, "from", 64);
+    if (!isMemberId(from)) throw new BadArgument("from must be a member id");
+    const kind = argString(args, 3, "kind", 16);
+    const messageId = argInt(args, 4, "message id", 0);
+    return this.#recent.once(from, messageId, () => this.#handle(event, payload, from, kind));
+  }
+
+  async #handle(event: string, payload: Uint8Array, from: string, kind: string): Promise<unknown> {
+    for (const listener of this.#listeners) listener(event, payload, from);
+    const handlers = this.#eventHandlers.get(event) ?? [];
+    if (handlers.length === 0) {
+      if (kind === "request") {
+        throw new NoHandler(`node ${this.id} (${this.name}) has no handler for '${event}'`);
+      }
+      return null;
+    }
+    const data = decodeValue(payload);
+    const sender = this.member(from) ?? unknownMember(from);
+    let reply: unknown = null;
+    for (const [k, handler] of handlers.entries()) {
+      const value = await handler(data, sender);
+      if (k === 0) reply = value;
+    }
+    return kind === "request" ? encodeValue(reply ?? null) : null;
+  }
+
+  /** `node.relay [to, event, payload, from, kind, messageId]`: pass it on, directly only. */
+  async #relay(args: unknown[]): Promise<unknown> {
+    argCount(args, 6, NodeOp.Relay);
+    const to = argString(args, 0, "to", 64);
+    const member = this.#membership!.member(to);
+    if (!member || member.state === "dead" || member.state === "left") {
+      throw new Unavailable(`${this.id} knows no live member ${to}`);
+    }
+    if (member.id === this.id) return await this.#receive(args.slice(1));
+    try {
+      return await this.#router!.direct(member.address, NodeOp.Event, args.slice(1));
+    } catch (error) {
+      if (error instanceof TypenetError && !(error instanceof Unavailable)) throw error;
+      throw new Unavailable(`${this.id} cannot reach ${to} either`);
+    }
+  }
+
+  /** The cluster events this node receives, as `[event, payload, from]`, while the stream is open. */
+  async *#listen(args: unknown[], signal: AbortSignal): AsyncGenerator<unknown> {
+    const names = args.map((_, k) => argString(args, k, "event", 256));
+    const queue: unknown[] = [];
+    let wake: (() => void) | undefined;
+    let overflowed = false;
+    const listener = (event: string, payload: Uint8Array, from: string) => {
+      if (names.length > 0 && !names.includes(event)) return;
+      if (queue.length >= LISTEN_QUEUE) overflowed = true;
+      else queue.push([event, payload, from]);
+      wake?.();
+    };
+    this.#listeners.add(listener);
+    const stop = () => wake?.();
+    signal.addEventListener("abort", stop);
+    try {
+      while (!signal.aborted && !this.#stopped) {
+        if (overflowed) {
+          throw new LimitExceeded(`the listener fell ${LISTEN_QUEUE} events behind`);
+        }
+        if (queue.length > 0) {
+          yield queue.shift();
+          continue;
+        }
+        await new Promise<void>((resume) => wake = resume);
+        wake = undefined;
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      this.#listeners.delete(listener);
+    }
+  }
+
+  #memberEvent(event: MemberEvent, record: MemberRecord): void {
+    const info = this.#info(record);
+    for (const handler of this.#memberHandlers.get(event) ?? []) {
+      try {
+        handler(info);
+      } catch (error) {
+        this.#options.onNotice?.(`a ${event} handler failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #info(record: MemberRecord): MemberInfo {
+    const route = this.#router!.route(record);
+    const via = route === "relay" ? this.#router!.via(record.id) : undefined;
+    return {
+      id: record.id,
+      name: record.name,
+      address: record.address,
+      state: record.state,
+      type: record.type,
+      incarnation: record.incarnation,
+      route,
+      ...(via ? { via } : {}),
+    };
+  }
+}
+
+function checkEventName(event: string): void {
+  if (typeof event !== "string" || event.length === 0 || event.length > 256) {
+    throw new BadArgument("an event name must be a string of 1 to 256 characters");
+  }
+  if ((MEMBER_EVENTS as readonly string[]).includes(event)) {
+    throw new BadArgument(`'${event}' is a local member event; it cannot be sent`);
+  }
+}
+
+function unknownMember(id: string): MemberInfo {
+  return { id, name: id, address: "", state: "alive", type: "", incarnation: 0, route: "direct" };
+}
+
+function asTypenetError(error: unknown): TypenetError {
+  if (error instanceof TypenetError) return error;
+  return new InternalError(error instanceof Error ? error.message : String(error));
+}
