@@ -46,7 +46,7 @@ import { ConnectionPool } from "../net/connection_pool.ts";
 import { defineHandlers } from "../net/handlers.ts";
 import type { Limits } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
-import { EventRouter, type Route } from "./event_router.ts";
+import { EventRouter } from "./event_router.ts";
 import { Membership } from "./membership.ts";
 import { PacketLinks } from "./packet_links.ts";
 import { RecentMessages } from "./recent_messages.ts";
@@ -58,22 +58,25 @@ export const DEFAULT_CLUSTER_PORT = 7946;
 /** Event names that are local happenings, not cluster events: they cannot be emitted. */
 export const MEMBER_EVENTS = ["member-join", "member-leave", "member-failed"] as const;
 
-/** A local happening about a member. */
-export type MemberEvent = typeof MEMBER_EVENTS[number];
+/** A local happening about a member: it joined, left on purpose, or was declared dead. */
+export type MemberEvent = "member-join" | "member-leave" | "member-failed";
 
 /** What `members()` says of each member. */
 export interface MemberInfo {
   /** Random per process; names the member everywhere. */
   id: string;
+  /** A name for people (the id unless the member was given one). */
   name: string;
   /** Its cluster port. */
   address: string;
-  state: MemberRecord["state"];
+  /** Alive, suspected (it may be dead), dead, or left on purpose. */
+  state: "alive" | "suspect" | "dead" | "left";
   /** Its node type (`"Node"`, `"ValueNode"`, …). */
   type: string;
+  /** Raised by the member itself to refute a suspicion; the higher, the newer the news. */
   incarnation: number;
   /** How this node reaches it: itself, directly, through a relay, or not at all (gone). */
-  route: Route;
+  route: "self" | "direct" | "relay" | "none";
   /** For a relayed member: the member that relays. */
   via?: string;
 }
@@ -86,7 +89,9 @@ export type MemberHandler = (member: MemberInfo) => void;
 
 /** What `emit` reports: who has the event, and who does not, with why. */
 export interface EmitResult {
+  /** Ids of the members that received and handled the event. */
   delivered: string[];
+  /** The members that did not, each with the error that says why. */
   failed: { id: string; error: TypenetError }[];
 }
 
