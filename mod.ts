@@ -19,6 +19,7 @@ export { DEFAULT_PARTITION_SIZE, List, type ListOptions } from "./lib/types/list
 export type { SliceBound } from "./lib/types/slice.ts";
 export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
 export {
+  type AnyEventHandler,
   DEFAULT_CLUSTER_PORT,
   type EmitResult,
   type EventHandler,
@@ -29,6 +30,15 @@ export {
   type NodeOptions,
 } from "./lib/cluster/node.ts";
 export { DEFAULT_TIMINGS, type Timings } from "./lib/cluster/timings.ts";
+export {
+  type ChangeHandler,
+  ValueEvent,
+  ValueNode,
+  type ValueNodeOptions,
+} from "./lib/cluster/value_node.ts";
+export { ValueWriter, type ValueWriterOptions } from "./lib/cluster/value_writer.ts";
+export { adminRoutes, serveAdmin } from "./lib/cluster/admin_http.ts";
+export type { Timestamp } from "./lib/cluster/hlc.ts";
 export { connect, type ConnectOptions } from "./lib/net/connect.ts";
 export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";
 export { type ServeOptions, Server, type ServerStats } from "./lib/net/server.ts";
@@ -52,6 +62,7 @@ export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from "./
 export {
   AuthError,
   BadArgument,
+  ClockSkew,
   DataLost,
   ErrorCode,
   FrameTooLarge,

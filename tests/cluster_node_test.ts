@@ -8,6 +8,7 @@ import { Node } from "../mod.ts";
 import { connect } from "../lib/net/connect.ts";
 import { NodeOp } from "../lib/wire/cluster_protocol.ts";
 import { NoHandler } from "../lib/wire/errors.ts";
+import { decodeValue } from "../lib/wire/codec.ts";
 import type { MemberInfo } from "../lib/cluster/node.ts";
 import { type NodeProcess, startEventNode, startNode } from "./support/nodes.ts";
 import { rejectsWith } from "./support/assert.ts";
@@ -17,7 +18,7 @@ import { freePort, waitFor } from "./support/wait.ts";
 async function membersOf(address: string): Promise<MemberInfo[]> {
   const session = await connect(address);
   try {
-    return await session.request(NodeOp.Members, []) as MemberInfo[];
+    return decodeValue(await session.request(NodeOp.Members, []) as Uint8Array) as MemberInfo[];
   } finally {
     session.close();
     await session.closed;

@@ -12,6 +12,7 @@
 import { NodeOp } from "../wire/cluster_protocol.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { parseAddress } from "../wire/address.ts";
+import { jsonText } from "../wire/json_text.ts";
 import { TypenetError } from "../wire/errors.ts";
 import { connect } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
@@ -31,7 +32,9 @@ export async function membersCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { json: { type: "boolean" } });
   const address = oneAddress(positionals, "members");
   return await withNode(address, async (session) => {
-    const members = await session.request(NodeOp.Members, []) as MemberInfo[];
+    const members = decodeValue(
+      await session.request(NodeOp.Members, []) as Uint8Array,
+    ) as MemberInfo[];
     if (values.json) {
       console.log(JSON.stringify(members, null, 2));
       return 0;
@@ -114,20 +117,11 @@ export async function listenCommand(args: string[]): Promise<number> {
     );
     for await (const item of stream) {
       const [event, payload, from] = item as [string, Uint8Array, string];
-      console.log(`${event} ${from} ${toJson(decodeValue(payload))}`);
+      console.log(`${event} ${from} ${jsonText(decodeValue(payload))}`);
     }
     await Promise.race([stop, Promise.resolve()]);
     return 0;
   });
-}
-
-/** A value as one line of JSON (bigints as numbers' text, bytes as base64). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) => {
-    if (typeof v === "bigint") return v.toString();
-    if (v instanceof Uint8Array) return { base64: btoa(String.fromCharCode(...v)) };
-    return v;
-  }) ?? "null";
 }
 
 async function withNode(address: string, work: (session: Session) => Promise<number>) {

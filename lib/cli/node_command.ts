@@ -9,7 +9,10 @@
  * @module
  */
 import { isLoopback, parseAddress } from "../wire/address.ts";
-import { DEFAULT_CLUSTER_PORT, Node } from "../cluster/node.ts";
+import { DEFAULT_CLUSTER_PORT, Node, type NodeOptions } from "../cluster/node.ts";
+import { ValueNode } from "../cluster/value_node.ts";
+import { ValueWriter } from "../cluster/value_writer.ts";
+import { serveAdmin } from "../cluster/admin_http.ts";
 import {
   describe,
   LIMIT_FLAGS,
@@ -35,6 +38,10 @@ Options:
   --join HOST:PORT           a member's cluster port to join through (repeatable; tried in order)
   --name NAME                a name for people (default: the node's id)
   --advertise HOST:PORT      the address others reach this node at (default: where it listens)
+  --value                    run a ValueNode: one value replicated on every value node
+  --value-writer FILE        run a ValueWriter: a value node appending each new value to FILE
+  --http PORT                serve a read-only admin API on 127.0.0.1:PORT (GET /members,
+                             /value, /events as Server-Sent Events)
 ${LIMIT_HELP}
   --insecure                 on an address other than loopback, accept members from other
                              machines although there is no authentication yet
@@ -57,6 +64,9 @@ export async function nodeCommand(args: string[]): Promise<number> {
     "join": { type: "string", multiple: true },
     "name": { type: "string" },
     "advertise": { type: "string" },
+    "value": { type: "boolean" },
+    "value-writer": { type: "string" },
+    "http": { type: "string" },
     ...LIMIT_FLAGS,
     "insecure": { type: "boolean" },
   });
@@ -77,18 +87,31 @@ export async function nodeCommand(args: string[]): Promise<number> {
     throw new UsageError("--name must be 1 to 128 characters");
   }
 
+  const writerFile = values["value-writer"] as string | undefined;
+  if (writerFile !== undefined && values.value) {
+    throw new UsageError("--value and --value-writer are two node types; choose one");
+  }
+  const httpPort = values.http === undefined ? undefined : port(values.http as string, 0, "--http");
+  const options: NodeOptions = {
+    host,
+    port: port(values.port as string | undefined, DEFAULT_CLUSTER_PORT, "--port"),
+    join,
+    name,
+    advertise,
+    limits: limitsFrom(values),
+    insecure: values.insecure === true,
+    onNotice: (message) => console.error(`typenet node: ${message}`),
+  };
+
   let node: Node;
+  let admin: Deno.HttpServer<Deno.NetAddr> | undefined;
   try {
-    node = await Node.start({
-      host,
-      port: port(values.port as string | undefined, DEFAULT_CLUSTER_PORT, "--port"),
-      join,
-      name,
-      advertise,
-      limits: limitsFrom(values),
-      insecure: values.insecure === true,
-      onNotice: (message) => console.error(`typenet node: ${message}`),
-    });
+    node = writerFile !== undefined
+      ? await ValueWriter.start({ ...options, file: writerFile })
+      : values.value
+      ? await ValueNode.start(options)
+      : await Node.start(options);
+    if (httpPort !== undefined) admin = serveAdmin(node, { port: httpPort });
   } catch (error) {
     console.error(`typenet node: cannot start: ${describe(error)}`);
     return 1;
@@ -104,8 +127,10 @@ export async function nodeCommand(args: string[]): Promise<number> {
       node.members().filter((m) => m.state === "alive" || m.state === "suspect").length
     })`,
   );
+  if (admin) console.error(`typenet node: admin API on http://127.0.0.1:${admin.addr.port}/`);
   await untilSignal();
   await node.leave();
+  await admin?.shutdown();
   return 0;
 }
 

@@ -34,7 +34,11 @@
  * ```
  * @module
  */
-import type { MemberRecord, Packet } from "../wire/cluster_protocol.ts";
+import {
+  MAX_RECORDS_PER_PACKET,
+  type MemberRecord,
+  type Packet,
+} from "../wire/cluster_protocol.ts";
 import { Awareness } from "./awareness.ts";
 import { Broadcasts } from "./broadcasts.ts";
 import { type Clock, REAL_CLOCK, type Timer } from "./clock.ts";
@@ -222,8 +226,16 @@ export class Membership {
       type: "sync",
       from: this.#self.id,
       reply: false,
-      members: this.members(),
+      members: this.#view(),
     });
+  }
+
+  /** Every member known — or, past what one packet carries, this one and a random sample. */
+  #view(): MemberRecord[] {
+    const members = this.members();
+    if (members.length <= MAX_RECORDS_PER_PACKET) return members;
+    const [self, ...others] = members;
+    return [self, ...this.#shuffle(others).slice(0, MAX_RECORDS_PER_PACKET - 1)];
   }
 
   /**
@@ -285,7 +297,7 @@ export class Membership {
             type: "sync",
             from: this.#self.id,
             reply: true,
-            members: this.members(),
+            members: this.#view(),
           });
         }
         return;

@@ -20,12 +20,12 @@
  * @module
  */
 import {
+  decodePacket,
   isMemberId,
   type MemberRecord,
   newMemberId,
   NODE_ROLE,
   NodeOp,
-  parsePacket,
   SWIM_TOPIC,
 } from "../wire/cluster_protocol.ts";
 import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
@@ -121,8 +121,14 @@ export interface NodeOptions {
   onNotice?: (message: string) => void;
 }
 
-/** Frame, request and stream limits per event listener stream. */
+/** Events a `node.listen` stream may fall behind by before it is ended. */
 const LISTEN_QUEUE = 1024;
+
+/** Hears every cluster event this node receives (payloads still encoded). */
+type EventListener = (event: string, payload: Uint8Array, from: string) => void;
+
+/** Hears every cluster event a node receives: its name, its data, and the sender's id. */
+export type AnyEventHandler = (event: string, data: unknown, from: string) => void;
 
 /** See the module docs. */
 export class Node implements AsyncDisposable {
@@ -134,7 +140,7 @@ export class Node implements AsyncDisposable {
   readonly #options: NodeOptions;
   readonly #eventHandlers = new Map<string, EventHandler[]>();
   readonly #memberHandlers = new Map<MemberEvent, MemberHandler[]>();
-  readonly #listeners = new Set<(event: string, payload: Uint8Array, from: string) => void>();
+  readonly #listeners = new Set<EventListener>();
   readonly #recent = new RecentMessages();
   #server: Server | undefined;
   #pool: ConnectionPool | undefined;
@@ -153,11 +159,11 @@ export class Node implements AsyncDisposable {
    * Start a node of this class: listen on the cluster port, join through the first member of
    * `join` that answers (or start a new cluster), and begin the membership protocol.
    */
-  static async start<T extends Node>(
-    this: new (options: NodeOptions) => T,
-    options: NodeOptions = {},
+  static async start<T extends Node, O extends NodeOptions>(
+    this: new (options: O) => T,
+    options?: O,
   ): Promise<T> {
-    const node = new this(options);
+    const node = new this(options ?? {} as O);
     await node.#boot();
     return node;
   }
@@ -210,6 +216,24 @@ export class Node implements AsyncDisposable {
       ]);
     }
     return this;
+  }
+
+  /**
+   * Hear every cluster event this node receives, whatever its name and whether or not it has a
+   * handler (as `typenet listen` does); returns the function that stops it.
+   */
+  listen(handler: AnyEventHandler): () => void {
+    const listener: EventListener = (event, payload, from) => {
+      let data: unknown;
+      try {
+        data = decodeValue(payload);
+      } catch (error) {
+        data = { undecodable: (error as Error).message };
+      }
+      handler(event, data, from);
+    };
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Stop handling `event` with `handler`. */
@@ -321,7 +345,7 @@ export class Node implements AsyncDisposable {
       onPush: (topic, payload) => {
         if (topic !== SWIM_TOPIC) return;
         // A malformed packet throws: the session answers PROTOCOL and closes the link.
-        this.#membership?.receive(parsePacket(payload));
+        this.#membership?.receive(decodePacket(payload));
       },
     });
     const synced = Promise.withResolvers<void>();
@@ -441,7 +465,7 @@ export class Node implements AsyncDisposable {
       requests: {
         [NodeOp.Event]: (args) => this.#receive(args),
         [NodeOp.Relay]: (args) => this.#relay(args),
-        [NodeOp.Members]: () => this.members(),
+        [NodeOp.Members]: () => encodeValue(this.members()),
         [NodeOp.Emit]: async (args) => {
           argCount(args, 2, NodeOp.Emit);
           const event = argString(args, 0, "event", 256);
@@ -513,7 +537,7 @@ export class Node implements AsyncDisposable {
     const queue: unknown[] = [];
     let wake: (() => void) | undefined;
     let overflowed = false;
-    const listener = (event: string, payload: Uint8Array, from: string) => {
+    const listener: EventListener = (event, payload, from) => {
       if (names.length > 0 && !names.includes(event)) return;
       if (queue.length >= LISTEN_QUEUE) overflowed = true;
       else queue.push([event, payload, from]);

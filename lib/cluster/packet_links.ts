@@ -1,6 +1,7 @@
 /**
- * The membership's packets over typenet connections: each packet is a PUSH (topic `"swim"`)
- * on this node's link to the member's cluster port, fire and forget. Links come from a
+ * The membership's packets over typenet connections: each packet is a PUSH (topic `"swim"`,
+ * the packet encoded as a `bin`) on this node's link to the member's cluster port, fire and
+ * forget. Links come from a
  * bounded `ConnectionPool` shared with event delivery. When a link cannot be made the
  * membership hears of it — and whether the port *refused* (the process is gone) — and when an
  * open link breaks it probes that member at once.
@@ -14,7 +15,7 @@
  * ```
  * @module
  */
-import { type Packet, SWIM_TOPIC } from "../wire/cluster_protocol.ts";
+import { encodePacket, type Packet, SWIM_TOPIC } from "../wire/cluster_protocol.ts";
 import type { ConnectionPool } from "../net/connection_pool.ts";
 import type { ClusterNet, Membership } from "./membership.ts";
 
@@ -31,13 +32,14 @@ export class PacketLinks implements ClusterNet {
 
   /** Send `packet` to the member at `address`; never throws. */
   send(address: string, packet: Packet): void {
+    const payload = encodePacket(packet);
     const open = this.#pool.openSession(address);
     if (open) {
-      open.push(SWIM_TOPIC, packet);
+      open.push(SWIM_TOPIC, payload);
       return;
     }
     this.#pool.using(address, async (connection) => {
-      (await connection.session()).push(SWIM_TOPIC, packet);
+      (await connection.session()).push(SWIM_TOPIC, payload);
     }).catch((error) => this.#membership().unreachable(address, isRefused(error)));
   }
 }

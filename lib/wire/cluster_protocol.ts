@@ -17,6 +17,8 @@
  * @module
  */
 import { parseAddress } from "./address.ts";
+import { decodeBounded, encodeMessageShared } from "./codec.ts";
+import type { DecodeBounds } from "./decode_bounds.ts";
 import { ProtocolError } from "./errors.ts";
 
 /** The PUSH topic membership packets travel under. */
@@ -135,7 +137,51 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Names and type names are at most this long. */
 const MAX_NAME_CHARS = 128;
 /** The most member records one packet may carry. */
-export const MAX_RECORDS_PER_PACKET = 4096;
+export const MAX_RECORDS_PER_PACKET = 4000;
+
+/**
+ * Bounds on decoding one packet. A packet travels as a `bin` (a PUSH's payload) because a full
+ * view of a big cluster is dense with short strings, which the message bounds rightly refuse;
+ * these allow 4,000 member records (8 objects each) and 16× expansion, and nothing deeper than
+ * a packet's own shape.
+ */
+export const PACKET_BOUNDS: Readonly<DecodeBounds> = Object.freeze({
+  maxDepth: 4,
+  maxValues: 1 << 17,
+  maxObjects: 40_000,
+  maxExpansion: 16,
+  expansionAllowance: 64 * 1024,
+  copiesBinary: false,
+  what: "cluster packet",
+});
+
+/**
+ * A packet as the bytes of a PUSH payload.
+ *
+ * @example
+ * ```ts
+ * import { decodePacket, encodePacket } from "./cluster_protocol.ts";
+ * decodePacket(encodePacket({ type: "gossip", from: "n1", updates: [] })).type; // "gossip"
+ * ```
+ */
+export function encodePacket(packet: Packet): Uint8Array {
+  return encodeMessageShared(packet).slice();
+}
+
+/**
+ * A PUSH payload back into a checked packet: `ProtocolError` if it is not one, `LimitExceeded`
+ * past {@link PACKET_BOUNDS}.
+ *
+ * @example
+ * ```ts
+ * import { decodePacket, encodePacket } from "./cluster_protocol.ts";
+ * decodePacket(encodePacket({ type: "gossip", from: "n1", updates: [] })).from; // "n1"
+ * ```
+ */
+export function decodePacket(payload: unknown): Packet {
+  if (!(payload instanceof Uint8Array)) fail("a packet must travel as bin");
+  return parsePacket(decodeBounded(payload, PACKET_BOUNDS));
+}
 
 function fail(what: string): never {
   throw new ProtocolError(`malformed cluster packet: ${what}`);

@@ -21,7 +21,12 @@
  * @module
  */
 import { Decoder, Encoder, ExtData, ExtensionCodec } from "npm:@msgpack/msgpack@3.1.3";
-import { checkDecodeBounds, MESSAGE_BOUNDS, VALUE_BOUNDS } from "./decode_bounds.ts";
+import {
+  checkDecodeBounds,
+  type DecodeBounds,
+  MESSAGE_BOUNDS,
+  VALUE_BOUNDS,
+} from "./decode_bounds.ts";
 import { BadArgument, LimitExceeded, ProtocolError } from "./errors.ts";
 import { NOT_SCALAR, readScalar, ScalarWriter } from "./scalars.ts";
 
@@ -211,5 +216,27 @@ export function decodeMessage(bytes: Uint8Array): unknown {
     return messageDecoder.decode(bytes);
   } catch (error) {
     throw new ProtocolError(`malformed message: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Decode protocol data that travels as a `bin` inside a message (a role's bulk structures, such
+ * as a cluster's membership packets) within `bounds` of its own. Like a message: binary fields
+ * are views into `bytes`, and 64-bit integers become numbers. Malformed input raises
+ * `ProtocolError`, input past `bounds` raises `LimitExceeded`.
+ *
+ * @example
+ * ```ts
+ * import { decodeBounded, encodeMessageShared } from "./codec.ts";
+ * import { MESSAGE_BOUNDS } from "./decode_bounds.ts";
+ * decodeBounded(encodeMessageShared({ a: [1, 2] }).slice(), MESSAGE_BOUNDS); // { a: [1, 2] }
+ * ```
+ */
+export function decodeBounded(bytes: Uint8Array, bounds: Readonly<DecodeBounds>): unknown {
+  checkDecodeBounds(bytes, bounds);
+  try {
+    return messageDecoder.decode(bytes);
+  } catch (error) {
+    throw new ProtocolError(`malformed ${bounds.what}: ${(error as Error).message}`);
   }
 }

@@ -32,6 +32,7 @@ export const ErrorCode = {
   Limit: "LIMIT",
   DataLost: "DATA_LOST",
   NoHandler: "NO_HANDLER",
+  ClockSkew: "CLOCK_SKEW",
   Internal: "INTERNAL",
 } as const;
 
@@ -317,6 +318,23 @@ export class NoHandler extends TypenetError {
 }
 
 /**
+ * A timestamp from a clock too far ahead of the receiver's was refused (a replicated value's
+ * last-writer-wins clock; see `ValueNode`).
+ *
+ * @example
+ * ```ts
+ * import { ClockSkew } from "./errors.ts";
+ * throw new ClockSkew("a clock 3600000 ms ahead of this node's was refused");
+ * ```
+ */
+export class ClockSkew extends TypenetError {
+  /** Make the error; its code is `ErrorCode.ClockSkew`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.ClockSkew, message, options);
+  }
+}
+
+/**
  * The server failed in a way it did not expect; the message says what it saw.
  *
  * @example
@@ -348,6 +366,7 @@ const classByCode: Record<string, new (message: string) => TypenetError> = {
   [ErrorCode.Limit]: LimitExceeded,
   [ErrorCode.DataLost]: DataLost,
   [ErrorCode.NoHandler]: NoHandler,
+  [ErrorCode.ClockSkew]: ClockSkew,
   [ErrorCode.Internal]: InternalError,
 };
 
