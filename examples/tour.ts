@@ -1,6 +1,7 @@
 /**
  * The typenet tour (`deno task demo`): starts two list servers on 127.0.0.1, uses one List
- * spread over both, prints each step and what it returned, then stops the servers.
+ * spread over both, prints each step and what it returned, then stops the servers; then a
+ * cluster of three nodes (examples/tour_cluster.ts).
  *
  * It asks for ports 4444 and 4445, as in the README, and takes free ports if those are busy.
  *
@@ -11,19 +12,22 @@
  * @module
  */
 import { List, UnsupportedOperation } from "../mod.ts";
+import { clusterTour } from "./tour_cluster.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-/** A `typenet server` child process. */
-interface RunningServer {
+/** A `typenet` child process and the address it printed when ready. */
+export interface Running {
   address: string;
   process: Deno.ChildProcess;
+  /** The ready line it printed. */
+  line: string;
 }
 
-/** Start `typenet server 127.0.0.1 PORT`; resolves once it prints its ready line. */
-async function startServer(port: number): Promise<RunningServer> {
+/** Start `typenet ARGS`; resolves once it prints its ready line, which `ready` parses. */
+export async function startTypenet(args: string[], ready: RegExp): Promise<Running> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-net=127.0.0.1", CLI, "server", "127.0.0.1", String(port)],
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", CLI, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -34,27 +38,39 @@ async function startServer(port: number): Promise<RunningServer> {
     const { value, done } = await lines.read();
     if (done) {
       await process.status;
-      throw new Error(`typenet server on port ${port} did not start`);
+      throw new Error(`typenet ${args.join(" ")} did not start`);
     }
     text += value;
   }
   lines.releaseLock();
   process.stdout.cancel().catch(() => {});
   const line = text.split("\n")[0];
-  console.log(`$ typenet server 127.0.0.1 ${port}\n${line}`);
-  return { address: line.replace("typenet server listening on ", ""), process };
+  const match = line.match(ready);
+  if (!match) throw new Error(`typenet ${args.join(" ")} printed '${line}'`);
+  console.log(`$ typenet ${args.join(" ")}\n${line}`);
+  return { address: match[1], process, line };
 }
 
-async function stopServer(server: RunningServer): Promise<void> {
+/** Start `typenet server 127.0.0.1 PORT`. */
+function startServer(port: number): Promise<Running> {
+  return startTypenet(
+    ["server", "127.0.0.1", String(port)],
+    /^typenet server listening on (\S+)$/,
+  );
+}
+
+/** Stop a process with SIGTERM and wait for it. */
+export async function stopTypenet(running: Running): Promise<void> {
   try {
-    server.process.kill("SIGTERM");
+    running.process.kill("SIGTERM");
   } catch {
     // Already gone.
   }
-  await server.process.status;
+  await running.process.status;
 }
 
-function isFree(port: number): boolean {
+/** Whether nothing listens on 127.0.0.1:`port`. */
+export function isFree(port: number): boolean {
   try {
     Deno.listen({ hostname: "127.0.0.1", port }).close();
     return true;
@@ -105,14 +121,17 @@ async function tour(nodes: string[]): Promise<void> {
   await li.destroy();
 }
 
-const servers: RunningServer[] = [];
-console.log("typenet tour: two list servers on this machine and one List spread over both\n");
-try {
-  const ports = isFree(4444) && isFree(4445) ? [4444, 4445] : [0, 0];
-  if (ports[0] === 0) console.log("(ports 4444 and 4445 are busy: using free ports)");
-  for (const port of ports) servers.push(await startServer(port));
-  await tour(servers.map((s) => s.address));
-} finally {
-  console.log("\nstopping the servers");
-  await Promise.all(servers.map(stopServer));
+if (import.meta.main) {
+  const servers: Running[] = [];
+  console.log("typenet tour: two list servers on this machine and one List spread over both\n");
+  try {
+    const ports = isFree(4444) && isFree(4445) ? [4444, 4445] : [0, 0];
+    if (ports[0] === 0) console.log("(ports 4444 and 4445 are busy: using free ports)");
+    for (const port of ports) servers.push(await startServer(port));
+    await tour(servers.map((s) => s.address));
+  } finally {
+    console.log("\nstopping the servers");
+    await Promise.all(servers.map(stopTypenet));
+  }
+  await clusterTour();
 }

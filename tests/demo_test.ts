@@ -14,6 +14,9 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
     m[1]
   );
   assert.equal(hosts.length, 2);
+  // The cluster: three node processes, and each holds the value the tour's node set.
+  assert.equal([...out.matchAll(/^typenet node \S+ cluster port /gm)].length, 3);
+  assert.equal([...out.matchAll(/ → \{"lamp":"on","by":"the tour"\}$/gm)].length, 3);
   for (
     const line of [
       'await li.at(-1)                  → "test"',
@@ -25,6 +28,9 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
         `Node(name=list-test, host=${hosts[1]}, len=5000)`,
       ].join("\n"),
       "stopping the servers",
+      'await node.set({ lamp: "on", by: "the tour" })  → delivered to 3, failed 0',
+      "→ delivered to 4 of 4 members",
+      "stopping the cluster",
     ]
   ) {
     assert.ok(out.includes(line), `the tour should print:\n${line}\n--- it printed:\n${out}`);
