@@ -182,6 +182,16 @@ export class Membership {
     return undefined;
   }
 
+  /**
+   * Why `record` cannot be taken in from the member that sent it, if it cannot: it names a
+   * live member's id (or this member's) at another address — another process claiming it.
+   */
+  conflict(record: MemberRecord): string | undefined {
+    const known = record.id === this.#self.id ? this.#self : this.#members.get(record.id);
+    if (!known || known.address === record.address || !isLive(known)) return undefined;
+    return `member id ${record.id} is in use by ${known.address}`;
+  }
+
   /** Start probing, gossiping and syncing. */
   start(): void {
     if (this.#running) return;

@@ -344,8 +344,15 @@ export class Node implements AsyncDisposable {
       stats: () => this.stats(),
       onPush: (topic, payload) => {
         if (topic !== SWIM_TOPIC) return;
-        // A malformed packet throws: the session answers PROTOCOL and closes the link.
-        this.#membership?.receive(decodePacket(payload));
+        // A malformed packet throws: the session answers PROTOCOL and closes the link. So does
+        // a sender that introduces itself under a live member's id.
+        const packet = decodePacket(payload);
+        if (packet.type === "sync") {
+          const sender = packet.members.find((m) => m.id === packet.from);
+          const conflict = sender && this.#membership?.conflict(sender);
+          if (conflict) throw new ProtocolError(conflict);
+        }
+        this.#membership?.receive(packet);
       },
     });
     const synced = Promise.withResolvers<void>();

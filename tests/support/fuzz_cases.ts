@@ -48,6 +48,8 @@ export interface FuzzTarget {
   names: string[];
   /** Other arguments the role's operations take (layouts, say). */
   samples: unknown[];
+  /** PUSH topics the role takes, with payloads to send under them (valid and not). */
+  pushes?: { topic: string; payloads: unknown[] }[];
 }
 
 /** One thing done to the server. */
@@ -82,6 +84,7 @@ const builders: [string, number, (random: Random, target: FuzzTarget) => Omit<Fu
     ["random-stream", 3, randomStream],
     ["hostile-structure", 1, hostileStructure],
     ["never-reads", 1, neverReads],
+    ["push", 3, push],
     ["dropped-mid-answer", 1, droppedMidAnswer],
   ];
 const totalWeight = builders.reduce((sum, [, weight]) => sum + weight, 0);
@@ -270,6 +273,27 @@ function hostileStructure(random: Random, target: FuzzTarget) {
         await greet(raw);
         await raw.write(framed(build()));
         await drain(raw);
+      }),
+  };
+}
+
+function push(random: Random, target: FuzzTarget) {
+  const topics = target.pushes ?? [];
+  const chosen = topics.length > 0 && random() < 0.8 ? pick(random, topics) : undefined;
+  const topic = chosen?.topic ?? pick(random, ["", "x", "swim", "__proto__"]);
+  const count = 1 + int(random, 6);
+  const payloads = Array.from(
+    { length: count },
+    () => chosen && random() < 0.7 ? pick(random, chosen.payloads) : randomValue(random, target, 3),
+  );
+  return {
+    describe: `PUSH ${topic}: ${short(payloads)}`,
+    run: () =>
+      session(target, async (raw) => {
+        await greet(raw, { role: pick(random, ["client", "node", "peer"]) });
+        for (const payload of payloads) await raw.send([Kind.Push, topic, payload]);
+        await raw.send([Kind.Request, 1, "ping", []]);
+        await drain(raw, 2);
       }),
   };
 }
