@@ -14,7 +14,6 @@ import { startEventNode } from "./support/nodes.ts";
 import { RawClient } from "./support/raw_client.ts";
 import { LivenessProbe } from "./support/liveness.ts";
 import { SimCluster } from "./support/sim_cluster.ts";
-import { waitFor } from "./support/wait.ts";
 
 Deno.test("a cluster node shrugs off bad input; offenders get clear errors", async (t) => {
   await using target = await startEventNode();
