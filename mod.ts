@@ -28,6 +28,7 @@ export {
   type MemberInfo,
   Node,
   type NodeOptions,
+  type SendOptions,
 } from "./lib/cluster/node.ts";
 export { DEFAULT_TIMINGS, type Timings } from "./lib/cluster/timings.ts";
 export {

@@ -64,6 +64,17 @@ Deno.test("a cluster of real processes: join, events, requests, kill, pause, lea
       }
     });
 
+    await t.step("events sent without acknowledgement arrive, in order", async () => {
+      for (let k = 0; k < 100; k++) await driver!.send(nodes[0].id, "greeting", k, { ack: false });
+      const result = await driver!.emit("greeting", "unacked", { ack: false });
+      assert.equal(result.delivered.length, 5);
+      await nodes[0].waitForLine(/^greeting \S+ "unacked"$/);
+      const numbers = nodes[0].stdout.filter((l) => /^greeting \S+ \d+$/.test(l)).map((l) =>
+        Number(l.split(" ")[2])
+      );
+      assert.deepEqual(numbers, Array.from({ length: 100 }, (_, k) => k));
+    });
+
     await t.step("request gets the handler's reply; no handler is NoHandler at once", async () => {
       assert.equal(await driver!.request(nodes[1].id, "sum", [1, 2, 3]), 6);
       const started = performance.now();

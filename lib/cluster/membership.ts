@@ -82,6 +82,8 @@ interface Known extends MemberRecord {
   suspicion?: Suspicion;
   /** When its state last changed (for forgetting the dead). */
   changedAt: number;
+  /** Its place in the array random picks draw from. */
+  slot: number;
 }
 
 /** One probe in progress. */
@@ -118,6 +120,10 @@ export class Membership {
   readonly #random: () => number;
   readonly #listener: MembershipListener;
   readonly #members = new Map<string, Known>();
+  /** The same members in an array, for drawing random ones without a copy. */
+  readonly #all: Known[] = [];
+  /** Members other than this one that are alive or suspected. */
+  #live = 0;
   readonly #broadcasts = new Broadcasts();
   readonly #awareness: Awareness;
   readonly #probes = new Map<number, Probe>();
@@ -162,9 +168,7 @@ export class Membership {
 
   /** Members alive or suspected, this one included. */
   get liveCount(): number {
-    let count = 1;
-    for (const member of this.#members.values()) if (isLive(member)) count++;
-    return count;
+    return 1 + this.#live;
   }
 
   /** The member with this id (this one included), if known. */
@@ -517,7 +521,14 @@ export class Membership {
   #forget(): void {
     const before = this.#clock.now() - this.#timings.forgetAfterMs;
     for (const [id, member] of this.#members) {
-      if (!isLive(member) && member.changedAt <= before) this.#members.delete(id);
+      if (isLive(member) || member.changedAt > before) continue;
+      this.#members.delete(id);
+      // Swap-remove from the draw array.
+      const last = this.#all.pop()!;
+      if (last !== member) {
+        this.#all[member.slot] = last;
+        last.slot = member.slot;
+      }
     }
   }
 
@@ -536,8 +547,10 @@ export class Membership {
     if (!known) {
       // The dead we never knew stay unknown; the living join.
       if (!isLive(record)) return;
-      const member: Known = { ...record, changedAt: this.#clock.now() };
+      const member: Known = { ...record, changedAt: this.#clock.now(), slot: this.#all.length };
       this.#members.set(record.id, member);
+      this.#all.push(member);
+      this.#live++;
       this.#probeOrder.splice(
         Math.floor(this.#random() * (this.#probeOrder.length + 1)),
         0,
@@ -562,6 +575,7 @@ export class Membership {
       return;
     }
     const was = known.state;
+    this.#live += (isLive(record) ? 1 : 0) - (isLive({ state: was }) ? 1 : 0);
     known.incarnation = record.incarnation;
     known.state = record.state;
     known.name = record.name;
@@ -624,10 +638,20 @@ export class Membership {
     this.#net.send(address, { ...packet, from: this.#self.id, updates } as Packet);
   }
 
-  /** Up to `count` random members that pass `filter`. */
+  /**
+   * Up to `count` random members that pass `filter`: drawn at random from a large membership
+   * (a few tries per member wanted, so the cost does not grow with the cluster), or from a
+   * shuffled copy of a small one.
+   */
   #pick(count: number, filter: (member: Known) => boolean): Known[] {
-    const candidates = [...this.#members.values()].filter(filter);
-    return this.#shuffle(candidates).slice(0, count);
+    const all = this.#all;
+    if (all.length <= 64) return this.#shuffle(all.filter(filter)).slice(0, count);
+    const picked = new Set<Known>();
+    for (let tries = 0; tries < count * 8 + 16 && picked.size < count; tries++) {
+      const member = all[Math.floor(this.#random() * all.length)];
+      if (filter(member)) picked.add(member);
+    }
+    return [...picked];
   }
 
   #shuffle<T>(items: T[]): T[] {
@@ -660,6 +684,7 @@ function isLive(member: Pick<MemberRecord, "state">): boolean {
 }
 
 function publicRecord(member: MemberRecord): MemberRecord {
+  // Only the wire fields (a Known also carries its suspicion timer and draw slot).
   const { id, name, address, type, incarnation, state } = member;
   return { id, name, address, type, incarnation, state };
 }

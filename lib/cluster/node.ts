@@ -21,6 +21,7 @@
  */
 import {
   decodePacket,
+  EVENT_TOPIC,
   isMemberId,
   type MemberRecord,
   newMemberId,
@@ -46,7 +47,7 @@ import { ConnectionPool } from "../net/connection_pool.ts";
 import { defineHandlers } from "../net/handlers.ts";
 import type { Limits } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
-import { EventRouter } from "./event_router.ts";
+import { cannotConnect, EventRouter } from "./event_router.ts";
 import { Membership } from "./membership.ts";
 import { PacketLinks } from "./packet_links.ts";
 import { RecentMessages } from "./recent_messages.ts";
@@ -79,6 +80,15 @@ export interface MemberInfo {
   route: "self" | "direct" | "relay" | "none";
   /** For a relayed member: the member that relays. */
   via?: string;
+}
+
+/** How an event is sent. */
+export interface SendOptions {
+  /**
+   * Wait for each member to confirm it ran its handlers (default true). `false` sends without
+   * waiting: faster, at most once, and a member that is gone loses the event silently.
+   */
+  ack?: boolean;
 }
 
 /** Handles a cluster event; what it returns (or resolves to) is the reply to a `request`. */
@@ -249,16 +259,37 @@ export class Node implements AsyncDisposable {
   /**
    * Send `event` with `data` to every live member (and to this node with `{ self: true }`);
    * resolves when each has handled it, saying which have and which have not (and why).
+   * With `{ ack: false }` it resolves once the event is on its way to each (at most once,
+   * unconfirmed: `delivered` then means sent), for streams of readings where the next one
+   * matters more than a lost one.
    */
-  async emit(event: string, data?: unknown, options: { self?: boolean } = {}): Promise<EmitResult> {
+  async emit(
+    event: string,
+    data?: unknown,
+    options: SendOptions & { self?: boolean } = {},
+  ): Promise<EmitResult> {
     checkEventName(event);
-    return await this.#emitEncoded(event, encodeValue(data ?? null), options.self ?? false);
+    return await this.#emitEncoded(
+      event,
+      encodeValue(data ?? null),
+      options.self ?? false,
+      options.ack ?? true,
+    );
   }
 
-  /** Send `event` with `data` to member `id`; resolves once it has handled it. */
-  async send(id: string, event: string, data?: unknown): Promise<void> {
+  /**
+   * Send `event` with `data` to member `id`; resolves once it has handled it — or, with
+   * `{ ack: false }`, once the event is on its way (at most once, unconfirmed, in order with
+   * this node's other events to that member).
+   */
+  async send(id: string, event: string, data?: unknown, options: SendOptions = {}): Promise<void> {
     checkEventName(event);
-    await this.#deliver(id, event, encodeValue(data ?? null), "send");
+    await this.#deliver(
+      id,
+      event,
+      encodeValue(data ?? null),
+      options.ack === false ? "post" : "send",
+    );
   }
 
   /**
@@ -343,6 +374,7 @@ export class Node implements AsyncDisposable {
       protectedMode: !options.insecure && !isLoopback(host),
       stats: () => this.stats(),
       onPush: (topic, payload) => {
+        if (topic === EVENT_TOPIC) return this.#receivePosted(payload);
         if (topic !== SWIM_TOPIC) return;
         // A malformed packet throws: the session answers PROTOCOL and closes the link. So does
         // a sender that introduces itself under a live member's id.
@@ -422,14 +454,19 @@ export class Node implements AsyncDisposable {
 
   // ---------------------------------------------------------------- events out
 
-  async #emitEncoded(event: string, payload: Uint8Array, self: boolean): Promise<EmitResult> {
+  async #emitEncoded(
+    event: string,
+    payload: Uint8Array,
+    self: boolean,
+    ack = true,
+  ): Promise<EmitResult> {
     const result: EmitResult = { delivered: [], failed: [] };
     const targets = this.#membership!.members().filter((m) =>
       (m.state === "alive" || m.state === "suspect") && (self || m.id !== this.id)
     );
     await Promise.all(targets.map(async (member) => {
       try {
-        await this.#deliverTo(member, event, payload, "emit");
+        await this.#deliverTo(member, event, payload, ack ? "emit" : "post");
         result.delivered.push(member.id);
       } catch (error) {
         result.failed.push({ id: member.id, error: asTypenetError(error) });
@@ -442,7 +479,7 @@ export class Node implements AsyncDisposable {
     id: string,
     event: string,
     payload: Uint8Array,
-    kind: "send" | "request",
+    kind: "send" | "request" | "post",
     timeoutMs?: number,
   ): Promise<unknown> {
     const member = this.#membership!.member(id);
@@ -462,7 +499,28 @@ export class Node implements AsyncDisposable {
   ): Promise<unknown> {
     const args = [event, payload, this.id, kind, this.#nextMessage++];
     if (member.id === this.id) return this.#receive(args);
+    if (kind === "post") return this.#post(member, args);
     return this.#router!.deliver(member, args, timeoutMs);
+  }
+
+  /** Send without waiting for the member: a PUSH on our link (relayed, acknowledged, if need be). */
+  async #post(member: MemberRecord, args: unknown[]): Promise<void> {
+    const [event, payload, from, , messageId] = args;
+    const pushed = [event, payload, from, messageId];
+    const open = this.#pool!.openSession(member.address);
+    if (open) {
+      open.push(EVENT_TOPIC, pushed);
+      await open.writable();
+      return;
+    }
+    try {
+      const session = await this.#pool!.using(member.address, (link) => link.session());
+      session.push(EVENT_TOPIC, pushed);
+      await session.writable();
+    } catch (error) {
+      if (!cannotConnect(error)) throw error;
+      await this.#router!.deliver(member, args);
+    }
   }
 
   // ---------------------------------------------------------------- events in
@@ -500,6 +558,24 @@ export class Node implements AsyncDisposable {
     const kind = argString(args, 3, "kind", 16);
     const messageId = argInt(args, 4, "message id", 0);
     return this.#recent.once(from, messageId, () => this.#handle(event, payload, from, kind));
+  }
+
+  /** An event pushed without acknowledgement: handled like the others, its failures only told. */
+  #receivePosted(payload: unknown): void {
+    if (!Array.isArray(payload) || payload.length !== 4) {
+      throw new ProtocolError("an event push must be [event, payload, from, messageId]");
+    }
+    const [event, data, from, messageId] = payload;
+    let handled: Promise<unknown>;
+    try {
+      handled = this.#receive([event, data, from, "post", messageId]);
+    } catch (error) {
+      // Bad arguments in a push are the sender's protocol error: close its link.
+      throw new ProtocolError(`a malformed event push: ${(error as Error).message}`);
+    }
+    handled.catch((error) =>
+      this.#options.onNotice?.(`a handler of '${String(event)}' failed: ${describeError(error)}`)
+    );
   }
 
   async #handle(event: string, payload: Uint8Array, from: string, kind: string): Promise<unknown> {
@@ -605,6 +681,10 @@ function checkEventName(event: string): void {
   if ((MEMBER_EVENTS as readonly string[]).includes(event)) {
     throw new BadArgument(`'${event}' is a local member event; it cannot be sent`);
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function unknownMember(id: string): MemberInfo {

@@ -210,6 +210,15 @@ export class Session {
     this.#send({ kind: Kind.Push, topic, payload });
   }
 
+  /**
+   * Undefined while the connection can take more output; otherwise a promise that resolves
+   * once what is queued has been written (rejecting if the peer stops reading for 30 s). A
+   * sender of pushes, which get no answers to pace it, waits on it to stay within bounds.
+   */
+  writable(): Promise<void> | undefined {
+    return this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#drained() : undefined;
+  }
+
   /** Close the connection; everything waiting on it fails with `Unavailable`. */
   close(): void {
     this.#framed.close();

@@ -24,6 +24,12 @@ import { ProtocolError } from "./errors.ts";
 /** The PUSH topic membership packets travel under. */
 export const SWIM_TOPIC = "swim";
 
+/**
+ * The PUSH topic of events sent without acknowledgement: `[event, payload, from, messageId]`,
+ * as the arguments of `node.event` without the kind.
+ */
+export const EVENT_TOPIC = "event";
+
 /** The role a node announces in its WELCOME. */
 export const NODE_ROLE = "cluster-node";
 
