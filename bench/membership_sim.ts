@@ -46,6 +46,8 @@ export async function simulateMembership(sizes: number[]): Promise<SimulatedRow[
     });
     cluster.joinAll();
     timeUntil(cluster, () => cluster.members.every((m) => m.liveCount === members), 300_000);
+    // Let the news of all those joins die down: the steady state is what is measured.
+    cluster.clock.runFor(60_000);
     const total = () => [...cluster.network.sent.values()].reduce((a, b) => a + b, 0);
     const before = total();
     cluster.clock.runFor(30_000);

@@ -38,6 +38,7 @@ export class EventRouter {
   readonly #membership: () => Membership;
   readonly #timeoutMs: number;
   readonly #relayed = new Map<string, Relayed>();
+  #version = 0;
 
   /** Deliver over `pool`'s links, with requests waiting at most `requestTimeoutMs`. */
   constructor(
@@ -48,6 +49,11 @@ export class EventRouter {
     this.#pool = pool;
     this.#membership = membership;
     this.#timeoutMs = options.requestTimeoutMs;
+  }
+
+  /** Changes whenever a member's route does. */
+  get version(): number {
+    return this.#version;
   }
 
   /** How member `id` is reached now. */
@@ -75,7 +81,7 @@ export class EventRouter {
     if (!relayed || Date.now() - relayed.since >= DIRECT_RETRY_MS) {
       try {
         const answer = await this.direct(member.address, NodeOp.Event, args, timeoutMs);
-        this.#relayed.delete(member.id);
+        if (this.#relayed.delete(member.id)) this.#version++;
         return answer;
       } catch (error) {
         if (!cannotConnect(error)) throw error;
@@ -121,6 +127,7 @@ export class EventRouter {
         const since = directFailure === undefined
           ? this.#relayed.get(member.id)?.since ?? Date.now()
           : Date.now();
+        if (this.#relayed.get(member.id)?.via !== helper.id) this.#version++;
         this.#relayed.set(member.id, { via: helper.id, since });
         return answer;
       } catch (error) {

@@ -152,6 +152,10 @@ export class Node implements AsyncDisposable {
   readonly #memberHandlers = new Map<MemberEvent, MemberHandler[]>();
   readonly #listeners = new Set<EventListener>();
   readonly #recent = new RecentMessages();
+  readonly #senderCache = new Map<string, MemberInfo>();
+  #senderCacheVersion = -1;
+  /** Changes whenever the membership does (so cached member views go stale). */
+  #membershipVersion = 0;
   #server: Server | undefined;
   #pool: ConnectionPool | undefined;
   #router: EventRouter | undefined;
@@ -402,6 +406,7 @@ export class Node implements AsyncDisposable {
         leave: (m) => this.#memberEvent("member-leave", m),
         failed: (m) => this.#memberEvent("member-failed", m),
         synced: () => synced.resolve(),
+        change: () => this.#membershipVersion++,
       },
     });
     this.#membership.start();
@@ -548,53 +553,97 @@ export class Node implements AsyncDisposable {
     });
   }
 
-  /** `node.event [event, payload, from, kind, messageId]`. */
-  #receive(args: unknown[]): Promise<unknown> {
-    argCount(args, 5, NodeOp.Event);
-    const event = argString(args, 0, "event", 256);
-    const payload = argBytes(args, 1, "payload").slice();
-    const from = argString(args, 2, "from", 64);
-    if (!isMemberId(from)) throw new BadArgument("from must be a member id");
-    const kind = argString(args, 3, "kind", 16);
-    const messageId = argInt(args, 4, "message id", 0);
-    return this.#recent.once(from, messageId, () => this.#handle(event, payload, from, kind));
-  }
-
   /** An event pushed without acknowledgement: handled like the others, its failures only told. */
   #receivePosted(payload: unknown): void {
     if (!Array.isArray(payload) || payload.length !== 4) {
       throw new ProtocolError("an event push must be [event, payload, from, messageId]");
     }
     const [event, data, from, messageId] = payload;
-    let handled: Promise<unknown>;
-    try {
-      handled = this.#receive([event, data, from, "post", messageId]);
-    } catch (error) {
-      // Bad arguments in a push are the sender's protocol error: close its link.
-      throw new ProtocolError(`a malformed event push: ${(error as Error).message}`);
+    if (
+      typeof event !== "string" || event.length === 0 || event.length > 256 ||
+      !(data instanceof Uint8Array) || !isMemberId(from) || !Number.isSafeInteger(messageId)
+    ) {
+      // The sender broke the protocol: its link is closed.
+      throw new ProtocolError("an event push must be [event, payload, from, messageId]");
     }
-    handled.catch((error) =>
-      this.#options.onNotice?.(`a handler of '${String(event)}' failed: ${describeError(error)}`)
+    // No acknowledgement and no retry, so no duplicates to drop: handle it at once.
+    try {
+      const handled = this.#handle(event, data, from, "post");
+      if (handled instanceof Promise) handled.catch((error) => this.#handlerFailed(event, error));
+    } catch (error) {
+      this.#handlerFailed(event, error);
+    }
+  }
+
+  #handlerFailed(event: string, error: unknown): void {
+    this.#options.onNotice?.(`a handler of '${event}' failed: ${describeError(error)}`);
+  }
+
+  /** `node.event [event, payload, from, kind, messageId]`. */
+  #receive(args: unknown[]): Promise<unknown> {
+    argCount(args, 5, NodeOp.Event);
+    const event = argString(args, 0, "event", 256);
+    const payload = argBytes(args, 1, "payload");
+    const from = argString(args, 2, "from", 64);
+    if (!isMemberId(from)) throw new BadArgument("from must be a member id");
+    const kind = argString(args, 3, "kind", 16);
+    const messageId = argInt(args, 4, "message id", 0);
+    return this.#recent.once(
+      from,
+      messageId,
+      async () => await this.#handle(event, payload, from, kind),
     );
   }
 
-  async #handle(event: string, payload: Uint8Array, from: string, kind: string): Promise<unknown> {
-    for (const listener of this.#listeners) listener(event, payload, from);
-    const handlers = this.#eventHandlers.get(event) ?? [];
-    if (handlers.length === 0) {
+  /**
+   * Run `event`'s handlers: synchronously while they are (the common case), the rest once a
+   * handler returns a promise. Resolves to the reply a request gets.
+   */
+  #handle(event: string, payload: Uint8Array, from: string, kind: string): unknown {
+    if (this.#listeners.size > 0) {
+      // Listeners may keep it: their own copy, not a view of the frame it came in.
+      const copy = payload.slice();
+      for (const listener of this.#listeners) listener(event, copy, from);
+    }
+    const handlers = this.#eventHandlers.get(event);
+    if (!handlers || handlers.length === 0) {
       if (kind === "request") {
         throw new NoHandler(`node ${this.id} (${this.name}) has no handler for '${event}'`);
       }
       return null;
     }
     const data = decodeValue(payload);
-    const sender = this.member(from) ?? unknownMember(from);
-    let reply: unknown = null;
-    for (const [k, handler] of handlers.entries()) {
-      const value = await handler(data, sender);
-      if (k === 0) reply = value;
+    const sender = this.#senderInfo(from);
+    const reply = (value: unknown) => kind === "request" ? encodeValue(value ?? null) : null;
+    let first: unknown = null;
+    for (let k = 0; k < handlers.length; k++) {
+      const value = handlers[k](data, sender);
+      if (value instanceof Promise) {
+        return (async () => {
+          const awaited = await value;
+          if (k === 0) first = awaited;
+          for (let j = k + 1; j < handlers.length; j++) await handlers[j](data, sender);
+          return reply(first);
+        })();
+      }
+      if (k === 0) first = value;
     }
-    return kind === "request" ? encodeValue(reply ?? null) : null;
+    return reply(first);
+  }
+
+  /** The sender as handlers see it; cached until the membership or a route changes. */
+  #senderInfo(id: string): MemberInfo {
+    const version = this.#router!.version + this.#membershipVersion * 1_000_003;
+    if (this.#senderCacheVersion !== version) {
+      this.#senderCache.clear();
+      this.#senderCacheVersion = version;
+    }
+    let info = this.#senderCache.get(id);
+    if (!info) {
+      info = this.member(id) ?? unknownMember(id);
+      if (this.#senderCache.size < 4096) this.#senderCache.set(id, info);
+    }
+    return info;
   }
 
   /** `node.relay [to, event, payload, from, kind, messageId]`: pass it on, directly only. */

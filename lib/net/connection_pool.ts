@@ -47,6 +47,8 @@ export class ConnectionPool {
   readonly #limits: PoolLimits;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** The address last moved to the end of the use order (moving it again changes nothing). */
+  #mostRecent: string | undefined;
 
   /** A pool whose links connect with `options`, within `limits`. */
   constructor(options: ConnectionOptions = {}, limits: Partial<PoolLimits> = {}) {
@@ -85,8 +87,11 @@ export class ConnectionPool {
     const session = link?.connection.openSession();
     if (!link || !session) return undefined;
     link.lastUsed = Date.now();
-    this.#links.delete(address);
-    this.#links.set(address, link);
+    if (this.#mostRecent !== address) {
+      this.#links.delete(address);
+      this.#links.set(address, link);
+      this.#mostRecent = address;
+    }
     return session;
   }
 
@@ -111,6 +116,7 @@ export class ConnectionPool {
 
   #link(address: string): Link {
     let link = this.#links.get(address);
+    this.#mostRecent = address;
     if (link) {
       // Move it to the end: the map stays in order of use.
       this.#links.delete(address);
