@@ -17,7 +17,7 @@ import {
 } from "../lib/wire/cluster_protocol.ts";
 import { encodeValue } from "../lib/wire/codec.ts";
 import { startEventNode } from "./support/nodes.ts";
-import { fuzz } from "./support/fuzzer.ts";
+import { describeReport, fuzz } from "./support/fuzzer.ts";
 
 const seed = Number(
   Deno.env.get("TYPENET_FUZZ_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0],
@@ -94,13 +94,7 @@ Deno.test(`fuzzing a cluster node (seed ${seed})`, async () => {
       goodClient,
       command: "deno test -A tests/fuzz_cluster_node_test.ts",
     });
-    console.log(
-      `fuzz seed ${seed}: ${report.cases} cases ${JSON.stringify(report.kinds)}, ` +
-        `${report.goodRounds} good rounds, ${report.pings} pings (slowest ` +
-        `${report.slowestMs.toFixed(1)} ms), node peak ${
-          (report.peakBytes / 2 ** 20).toFixed(0)
-        } MiB`,
-    );
+    console.log(describeReport(report, "node"));
     assert.ok(report.cases > 0 && report.goodRounds > 0);
   } finally {
     await driver.stop();

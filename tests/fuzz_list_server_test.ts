@@ -10,7 +10,7 @@ import { List } from "../mod.ts";
 import { connect } from "../lib/net/connect.ts";
 import { ListOp } from "../lib/wire/list_protocol.ts";
 import { startServers, uniqueName } from "./support/cluster.ts";
-import { fuzz } from "./support/fuzzer.ts";
+import { describeReport, fuzz } from "./support/fuzzer.ts";
 
 const seed = Number(
   Deno.env.get("TYPENET_FUZZ_SEED") ?? crypto.getRandomValues(new Uint32Array(1))[0],
@@ -74,13 +74,7 @@ Deno.test(`fuzzing a list server (seed ${seed})`, async () => {
     goodClient,
     command: "deno test -A tests/fuzz_list_server_test.ts",
   });
-  console.log(
-    `fuzz seed ${seed}: ${report.cases} cases ${JSON.stringify(report.kinds)}, ` +
-      `${report.goodRounds} good rounds, ${report.pings} pings (slowest ` +
-      `${report.slowestMs.toFixed(1)} ms), server peak ${
-        (report.peakBytes / 2 ** 20).toFixed(0)
-      } MiB`,
-  );
+  console.log(describeReport(report, "server"));
   assert.ok(report.cases > 0 && report.goodRounds > 0);
   // Nothing acknowledged was lost.
   assert.deepEqual(await good.toArray(), model);

@@ -38,6 +38,7 @@ import { PendingRequests } from "./pending_requests.ts";
 import { type CallContext, type Handlers, NO_HANDLERS } from "./handlers.ts";
 import { WRITE_HIGH_WATER_BYTES, WRITE_STALL_MS } from "./limits.ts";
 import { withDeadline } from "./deadline.ts";
+import { isDisconnect } from "./disconnect.ts";
 import { StreamProducer, type StreamSink } from "./stream_producer.ts";
 import { creditViolation, type StreamControl, StreamReader } from "./stream_reader.ts";
 
@@ -445,13 +446,4 @@ export class Session {
     this.#readers.clear();
     for (const producer of this.#producers.values()) producer.cancel();
   }
-}
-
-/** Errors that only mean the other side went away. */
-function isDisconnect(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.UnexpectedEof ||
-    error instanceof Deno.errors.BadResource;
 }

@@ -33,6 +33,7 @@ import {
   wideArray,
 } from "./hostile_frames.ts";
 import { RawClient } from "./raw_client.ts";
+import { isDisconnect } from "../../lib/net/disconnect.ts";
 
 /** The server a fuzzer attacks, and what its role understands. */
 export interface FuzzTarget {
@@ -386,14 +387,6 @@ function checkFrame(body: unknown[]): void {
       throw new Error(`an error text of ${message.message.length} characters`);
     }
   }
-}
-
-function isDisconnect(error: unknown): boolean {
-  return error instanceof Deno.errors.ConnectionReset ||
-    error instanceof Deno.errors.BrokenPipe ||
-    error instanceof Deno.errors.ConnectionAborted ||
-    error instanceof Deno.errors.BadResource ||
-    error instanceof Deno.errors.NotConnected;
 }
 
 /** A random msgpack value of the kinds operations take, nested at most `depth` deep. */

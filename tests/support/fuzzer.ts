@@ -177,3 +177,20 @@ async function settle(probe: LivenessProbe, stallMs: number): Promise<void> {
     await new Promise((resume) => setTimeout(resume, 20));
   }
 }
+
+/**
+ * A report in one line, for the test's output.
+ *
+ * @example
+ * ```ts
+ * import { describeReport } from "./fuzzer.ts";
+ * // console.log(describeReport(report, "server"));
+ * ```
+ */
+export function describeReport(report: FuzzReport, target: string): string {
+  return `fuzz seed ${report.seed}: ${report.cases} cases ${JSON.stringify(report.kinds)}, ` +
+    `${report.goodRounds} good rounds, ${report.pings} pings (slowest ` +
+    `${report.slowestMs.toFixed(1)} ms), ${target} peak ${
+      (report.peakBytes / 2 ** 20).toFixed(0)
+    } MiB`;
+}
