@@ -85,7 +85,7 @@ const attacks: Attack[] = [
   oneFrame("a million two-character strings", pingWith(shortStrings(1_000_000))),
   accepted("accepted: 1 MiB bin + 1,000,000 tiny integers", padded(MiB, wideArray(1e6 + 5, 1))),
   accepted("accepted: 0.6 MiB bin + 32,000 empty maps", padded(0.6 * MiB, wideArray(32_005, 0x80))),
-  accepted("accepted: 0.6 MiB bin + a map of 32,000 keys", padded(0.6 * MiB, manyKeys(32_000))),
+  accepted("accepted: 1.2 MiB bin + a map of 32,000 keys", padded(1.2 * MiB, manyKeys(32_000))),
   {
     title: "100,000 pipelined requests in one write",
     bytes: 0,
