@@ -68,6 +68,9 @@ Deno.test("typenet node: usage errors are one line and exit 2; a taken port is e
     assert.equal(result.stderr.length, 1, result.stderr.join("\n"));
     assert.ok(result.stderr[0].includes(message), result.stderr[0]);
   }
+  const wildcard = await typenet(["node", "--host", "0.0.0.0", "--port", "0"]);
+  assert.equal(wildcard.code, 1);
+  assert.match(wildcard.stderr.join("\n"), /needs an address to advertise/);
   await using taken = await startNode();
   const port = taken.address.split(":")[1];
   const result = await typenet(["node", "--port", port]);

@@ -352,6 +352,13 @@ export class Node implements AsyncDisposable {
   async #boot(): Promise<void> {
     const options = this.#options;
     const host = options.host ?? "127.0.0.1";
+    if (!options.advertise && (host === "0.0.0.0" || host === "::" || host === "[::]")) {
+      // Members tell each other where they listen; "0.0.0.0" reaches nobody.
+      throw new BadArgument(
+        `a node listening on ${host} needs an address to advertise (advertise, or ` +
+          `--advertise HOST:PORT): the address other members reach it at`,
+      );
+    }
     this.#pool = new ConnectionPool({
       role: "node",
       connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
