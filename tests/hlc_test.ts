@@ -33,3 +33,16 @@ Deno.test("a stamp too far ahead is refused and never taken into the clock", asy
   clock.observe({ wall: 1_000_000 + 59_000, counter: 0, node: "close" }); // within the bound
   assert.equal(clock.tick().wall, 1_059_000);
 });
+
+Deno.test("a clock that ran ahead and was set right stamps from the right time again", () => {
+  let now = 1_000_000 + 3_600_000; // an hour ahead
+  const clock = new HybridClock("me", { now: () => now, maxSkewMs: 60_000 });
+  clock.tick();
+  now = 1_000_000; // set right
+  assert.equal(clock.tick().wall, 1_000_000);
+  // Within the skew bound, stamps never go back (the usual rule).
+  now = 1_000_000 + 30_000;
+  clock.tick();
+  now = 1_000_000;
+  assert.equal(clock.tick().wall, 1_030_000);
+});

@@ -4,7 +4,7 @@
  * refused, and `typenet node --value --http` shows it all to curl.
  */
 import assert from "node:assert/strict";
-import { ClockSkew, ValueNode } from "../mod.ts";
+import { ClockSkew, ValueNode, type ValueNodeOptions, ValueWriter } from "../mod.ts";
 import { type NodeProcess, startNode } from "./support/nodes.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { waitFor } from "./support/wait.ts";
@@ -15,9 +15,9 @@ async function valueAt(port: number): Promise<{ value: unknown; stamp: unknown }
   return await response.json();
 }
 
-/** The admin port a value_setter printed. */
-function httpPort(node: NodeProcess): number {
-  return Number(node.stdout.find((line) => line.startsWith("http "))!.split(" ")[1]);
+/** The admin port a value_setter printed (it prints it just after its ready line). */
+async function httpPort(node: NodeProcess): Promise<number> {
+  return Number((await node.waitForLine(/^http (\d+)$/))[1]);
 }
 
 Deno.test("value nodes: concurrent writers converge, late joiners catch up, writers write", async (t) => {
@@ -38,7 +38,7 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
       nodes.push(await setter(nodes[0].address, ["--sets", "40", "--at", at]));
       nodes.push(await setter(nodes[1].address, ["--sets", "40", "--at", at]));
       for (const node of nodes.slice(1)) await node.waitForLine(/^done$/, 20_000);
-      const ports = nodes.map(httpPort);
+      const ports = await Promise.all(nodes.map(httpPort));
       await waitFor(async () => {
         const values = await Promise.all(ports.map(valueAt));
         return values.every((v) => JSON.stringify(v) === JSON.stringify(values[0]));
@@ -48,14 +48,13 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
     });
 
     await t.step("a node that joins late has the value without a new write", async () => {
-      const before = await valueAt(httpPort(nodes[0]));
+      const before = await valueAt(await httpPort(nodes[0]));
       const late = await setter(nodes[2].address);
       nodes.push(late);
+      const latePort = await httpPort(late);
       await waitFor(
-        async () => JSON.stringify(await valueAt(httpPort(late))) === JSON.stringify(before),
-        {
-          what: "the late joiner caught up",
-        },
+        async () => JSON.stringify(await valueAt(latePort)) === JSON.stringify(before),
+        { what: "the late joiner caught up" },
       );
     });
 
@@ -77,7 +76,7 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
         const lines = (await Deno.readTextFile(file)).trimEnd().split("\n");
         assert.deepEqual(lines.slice(-3), ["first", '{"second":2}', '"line\\nbreak"']);
         assert.ok(lines.length <= 4, lines.join(" | "));
-        const members = await (await fetch(`http://127.0.0.1:${httpPort(nodes[0])}/members`))
+        const members = await (await fetch(`http://127.0.0.1:${await httpPort(nodes[0])}/members`))
           .json();
         assert.ok(members.some((m: { type: string }) => m.type === "ValueWriter"));
       } finally {
@@ -86,7 +85,7 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
     });
 
     await t.step("a node whose clock is an hour ahead cannot set the value", async () => {
-      const before = await valueAt(httpPort(nodes[0]));
+      const before = await valueAt(await httpPort(nodes[0]));
       const ahead = await ValueNode.start({
         port: 0,
         join: nodes[0].address,
@@ -95,7 +94,7 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
       try {
         await rejectsWith(() => ahead.set("from the future"), ClockSkew, "ahead");
         assert.notEqual(ahead.get(), "from the future");
-        assert.deepEqual(await valueAt(httpPort(nodes[0])), before);
+        assert.deepEqual(await valueAt(await httpPort(nodes[0])), before);
       } finally {
         await ahead.leave();
       }
@@ -103,5 +102,44 @@ Deno.test("value nodes: concurrent writers converge, late joiners catch up, writ
   } finally {
     await Promise.all(nodes.map((node) => node.stop("SIGKILL")));
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a failing change handler or file write does not take a node down", async () => {
+  const notices: string[] = [];
+  /** A value node whose change handler always throws. */
+  class Fragile extends ValueNode {
+    constructor(options: ValueNodeOptions) {
+      super(options);
+      this.on("change", () => {
+        throw new Error("a broken handler");
+      });
+    }
+  }
+  const a = await ValueNode.start({ port: 0 });
+  await a.set("x");
+  // Joining, the fragile node catches up by exchanges: its handler throws there (the error is
+  // the answer to the member that offered the value, or a notice on this side).
+  const b = await Fragile.start({ port: 0, join: a.clusterPort, onNotice: (n) => notices.push(n) });
+  // A writer whose file cannot be written.
+  const writer = await ValueWriter.start({
+    port: 0,
+    join: a.clusterPort,
+    file: "/nonexistent-typenet-dir/values.txt",
+    onNotice: (n) => notices.push(n),
+  });
+  try {
+    assert.equal(b.get(), "x");
+    await writer.flushed();
+    assert.ok(notices.some((n) => n.includes("cannot write")), notices.join("\n"));
+    // Both still work: the value reaches them, and the setter hears of the broken handler.
+    const { failed } = await a.set("y");
+    assert.deepEqual(failed.map((f) => [f.id, f.error.message]), [[b.id, "a broken handler"]]);
+    assert.equal(b.get(), "y");
+    assert.equal(writer.get(), "y");
+  } finally {
+    await writer.stop();
+    await b.stop();
+    await a.stop();
   }
 });

@@ -67,6 +67,9 @@ export function serveAdmin(
   );
 }
 
+/** Events an `/events` client may fall behind by before it is let go. */
+const MAX_QUEUED_EVENTS = 1024;
+
 function json(value: unknown): Response {
   return new Response(`${jsonText(value)}\n`, {
     headers: { "content-type": "application/json" },
@@ -81,6 +84,12 @@ function eventStream(node: Node, signal: AbortSignal): Response {
     start(controller) {
       const send = (event: string, data: unknown) => {
         try {
+          // A client that stopped reading is let go rather than buffered for without end.
+          if ((controller.desiredSize ?? 0) <= -MAX_QUEUED_EVENTS) {
+            stop();
+            controller.close();
+            return;
+          }
           controller.enqueue(encoder.encode(`event: ${event}\ndata: ${jsonText(data)}\n\n`));
         } catch {
           stop();

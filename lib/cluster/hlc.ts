@@ -69,6 +69,11 @@ export class HybridClock {
   /** A timestamp for a new local event: after every one issued or seen before. */
   tick(): Timestamp {
     const now = this.#now();
+    // A clock that ran ahead and was set right would keep stamping the future (and be refused
+    // everywhere) until the wall caught up: beyond the skew bound, start again from now.
+    if (this.#last.wall - now > this.#maxSkewMs) {
+      this.#last = { wall: 0, counter: 0, node: this.#node };
+    }
     const last = this.#last;
     this.#last = now > last.wall
       ? { wall: now, counter: 0, node: this.#node }

@@ -96,7 +96,6 @@ interface Probe {
   indirectSent: boolean;
   expectedNacks: number;
   nacks: number;
-  refusedNacks: number;
   timers: Timer[];
 }
 
@@ -381,7 +380,6 @@ export class Membership {
       indirectSent: false,
       expectedNacks: 0,
       nacks: 0,
-      refusedNacks: 0,
       timers: [],
     };
     this.#probes.set(probe.seq, probe);
@@ -446,7 +444,6 @@ export class Membership {
     const probe = this.#probes.get(seq);
     if (!probe || probe.acked) return;
     probe.nacks++;
-    if (refused) probe.refusedNacks++;
     // Our connection was refused and another member's was too: it is gone. (Before any
     // ping-req went out, a nack can only come from the target's address: another member
     // listens there now.)
@@ -481,7 +478,9 @@ export class Membership {
   /** Ping `target` for `requester`; answer with its ack, or a nack when it does not come. */
   #relay(seq: number, requester: string, target: string, targetAddress: string): void {
     const mine = ++this.#seq;
-    const timer = this.#clock.setTimer(this.#timings.probeTimeoutMs, () => {
+    // Nack a little before our own probe timeout, so that the nack reaches the requester
+    // within its probe interval (Lifeguard counts missing nacks against the requester).
+    const timer = this.#clock.setTimer(0.8 * this.#timings.probeTimeoutMs, () => {
       if (!this.#relays.delete(mine)) return;
       this.#send(requester, { type: "nack", seq, refused: false });
     });
@@ -545,8 +544,9 @@ export class Membership {
     if (record.id === this.#self.id) return this.#aboutMe(record);
     const known = this.#members.get(record.id);
     if (!known) {
-      // The dead we never knew stay unknown; the living join.
-      if (!isLive(record)) return;
+      // The dead we never knew stay unknown; the living join — up to a bound, so that forged
+      // news cannot grow the table without end.
+      if (!isLive(record) || this.#all.length >= this.#timings.maxMembers) return;
       const member: Known = { ...record, changedAt: this.#clock.now(), slot: this.#all.length };
       this.#members.set(record.id, member);
       this.#all.push(member);
@@ -562,8 +562,12 @@ export class Membership {
       this.#listener.change?.(publicRecord(member));
       return;
     }
-    // An id lives at one address: a record that moves it is another process claiming it.
-    if (record.address !== known.address) return;
+    // An id lives at one address: a record that moves a live member is another process
+    // claiming its id. (One that was dead may come back elsewhere.)
+    if (record.address !== known.address) {
+      if (isLive(known) || !isLive(record)) return;
+      known.address = record.address;
+    }
     const newer = record.incarnation > known.incarnation;
     const same = record.incarnation === known.incarnation;
     if (!newer && !(same && RANK[record.state] > RANK[known.state])) {

@@ -429,12 +429,19 @@ export class Node implements AsyncDisposable {
     } else {
       this.#membership.join(seed);
       // The member answered the connection; its view follows in a moment.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         synced.promise,
-        new Promise((resume) => setTimeout(resume, options.connectTimeoutMs ?? 2_000)),
+        new Promise((resume) => timer = setTimeout(resume, options.connectTimeoutMs ?? 2_000)),
       ]);
+      clearTimeout(timer);
     }
     await this.started();
+  }
+
+  /** Tell the operator something (a handler failed, say): the `onNotice` option, if given. */
+  protected notice(message: string): void {
+    this.#options.onNotice?.(message);
   }
 
   /** Runs once the node has joined; node types set up their state here. */
@@ -598,6 +605,7 @@ export class Node implements AsyncDisposable {
     return this.#recent.once(
       from,
       messageId,
+      kind,
       async () => await this.#handle(event, payload, from, kind),
     );
   }

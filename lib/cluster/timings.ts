@@ -46,6 +46,8 @@ export interface Timings {
   maxPiggyback: number;
   /** How long a dead or departed member stays listed before it is forgotten. Default 60 s. */
   forgetAfterMs: number;
+  /** The most members one member keeps track of; news of more is ignored. Default 10,000. */
+  maxMembers: number;
 }
 
 /** memberlist's LAN profile (config.go), where the two have the same knob. */
@@ -62,6 +64,7 @@ export const DEFAULT_TIMINGS: Readonly<Timings> = Object.freeze({
   awarenessMaxMultiplier: 8,
   maxPiggyback: 32,
   forgetAfterMs: 60_000,
+  maxMembers: 10_000,
 });
 
 /**

@@ -5,8 +5,10 @@
  * Concurrent writers converge: each `set` is stamped by a hybrid logical clock and the latest
  * stamp wins everywhere (ties broken by node id), whatever order the updates arrive in. A stamp
  * from a clock more than `maxClockSkewMs` (default 60 s) ahead of a receiver's is refused there
- * (`ClockSkew`), so a node with a clock in the future cannot win forever; `set` reports it and
- * does not keep a value the others refused.
+ * (`ClockSkew`), so a node with a clock in the future cannot win forever: its `set` fails and it
+ * does not apply the value itself — though members whose clocks were close enough to accept it
+ * keep it (and it may come back to the setter from them). Once its clock is set right, a node
+ * stamps from the right time again.
  *
  * A node that joins late, or missed updates while cut off, catches up without a new write: on
  * start it asks other value nodes for theirs, on every member's arrival the two exchange, and
@@ -133,10 +135,11 @@ export class ValueNode extends Node {
 
   /** Catch up with the other value nodes, then keep exchanging with one now and then. */
   protected override async started(): Promise<void> {
-    // Catch up from up to three other value nodes (whoever answers with the newest wins).
-    const others = this.members().filter((m) =>
-      m.id !== this.id && m.state === "alive" && m.type === this.type
-    );
+    // Catch up from up to three others (whoever answers with the newest wins), value nodes
+    // first: members of other types just answer that they have no such handler.
+    const valueTypes = new Set([this.type, "ValueNode", "ValueWriter"]);
+    const others = this.members().filter((m) => m.id !== this.id && m.state === "alive");
+    others.sort((a, b) => Number(valueTypes.has(b.type)) - Number(valueTypes.has(a.type)));
     await Promise.all(others.slice(0, 3).map((m) => this.#exchangeWith(m.id)));
     this.#syncTimer = setInterval(() => {
       const live = this.members().filter((m) => m.id !== this.id && m.state === "alive");
@@ -158,14 +161,19 @@ export class ValueNode extends Node {
     await super.stop();
   }
 
-  /** Offer ours to `id` and take theirs if it is newer; members of other types just say no. */
+  /**
+   * Offer ours to `id` and take theirs if it is newer; members of other types just say no.
+   * Never rejects: a failure (the member left, its clock is off, a change handler threw) is
+   * only told, and the next exchange tries again.
+   */
   async #exchangeWith(id: string): Promise<void> {
     try {
       const answer = await this.request(id, ValueEvent.Exchange, this.#stamped());
       this.#receive(answer, this.member(id));
     } catch (error) {
-      if (error instanceof NoHandler || error instanceof TypenetError) return;
-      throw error;
+      if (error instanceof NoHandler) return;
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof TypenetError)) this.notice(`a value exchange failed: ${message}`);
     }
   }
 

@@ -37,9 +37,10 @@ export class ValueWriter extends ValueNode {
     this.#file = options.file;
     this.on("change", (value) => {
       const line = `${textForm(value)}\n`;
+      // A failed write is told and the next one tried: the chain never stays rejected.
       this.#writing = this.#writing.then(() =>
         Deno.writeTextFile(this.#file, line, { append: true })
-      );
+      ).catch((error) => this.notice(`cannot write ${this.#file}: ${(error as Error).message}`));
     });
   }
 

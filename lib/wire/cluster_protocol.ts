@@ -4,7 +4,7 @@
  * `"swim"`, fire and forget, like UDP datagrams), and the operations for events. Checked here
  * field by field, since every packet comes from the network.
  *
- * docs/PROTOCOL.md §17 is the specification.
+ * docs/PROTOCOL.md §16 is the specification.
  *
  * @example
  * ```ts
@@ -211,6 +211,11 @@ function nodeId(value: unknown, what: string): string {
   return value;
 }
 
+function bool(value: unknown, what: string): boolean {
+  if (typeof value !== "boolean") fail(`${what} must be true or false`);
+  return value;
+}
+
 function count(value: unknown, what: string): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) {
     fail(`${what} must be a non-negative integer`);
@@ -318,7 +323,7 @@ export function parsePacket(value: unknown): Packet {
         type,
         seq: count(field(packet, "seq"), "seq"),
         from,
-        refused: field(packet, "refused") === true,
+        refused: bool(field(packet, "refused"), "refused"),
         updates: records(field(packet, "updates"), "updates"),
       };
     case "gossip":
@@ -327,7 +332,7 @@ export function parsePacket(value: unknown): Packet {
       return {
         type,
         from,
-        reply: field(packet, "reply") === true,
+        reply: bool(field(packet, "reply"), "reply"),
         members: records(field(packet, "members"), "members"),
       };
     default:

@@ -17,7 +17,7 @@ import type { Timings } from "../../lib/cluster/timings.ts";
 import type { MemberRecord } from "../../lib/wire/cluster_protocol.ts";
 import { seededRandom } from "./random.ts";
 import { type SimConditions, SimNetwork } from "./sim_network.ts";
-import { VirtualClock } from "./virtual_clock.ts";
+import { PausableClock, VirtualClock } from "./virtual_clock.ts";
 
 /** How to build the cluster. */
 export interface SimClusterOptions {
@@ -57,10 +57,11 @@ export class SimCluster {
     this.members = this.addresses.map((address, k) => {
       const seen: Seen = { failed: [], left: [], joined: [] };
       this.seen.set(address, seen);
+      const clock = new PausableClock(this.clock);
       const membership = new Membership({
         self: { id: `m${k}`, name: `m${k}`, address, type: "Node" },
         net: this.network.netFor(address),
-        clock: this.clock,
+        clock,
         timings: options.timings,
         random,
         listener: {
@@ -69,7 +70,7 @@ export class SimCluster {
           join: (m) => seen.joined.push(m),
         },
       });
-      this.network.attach(address, membership);
+      this.network.attach(address, membership, clock);
       return membership;
     });
   }

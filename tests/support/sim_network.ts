@@ -16,7 +16,7 @@
  */
 import type { ClusterNet, Membership } from "../../lib/cluster/membership.ts";
 import type { Packet } from "../../lib/wire/cluster_protocol.ts";
-import type { VirtualClock } from "./virtual_clock.ts";
+import type { PausableClock, VirtualClock } from "./virtual_clock.ts";
 
 /** How the network behaves. */
 export interface SimConditions {
@@ -28,6 +28,8 @@ export interface SimConditions {
 
 interface Host {
   membership?: Membership;
+  /** Its clock, if it can be paused with it. */
+  clock?: PausableClock;
   killed: boolean;
   paused: boolean;
   /** Packets that arrived while paused, delivered on resume. */
@@ -64,10 +66,11 @@ export class SimNetwork {
     return { send: (to, packet) => this.#send(address, to, packet) };
   }
 
-  /** Deliver packets for `address` to `membership`. */
-  attach(address: string, membership: Membership): void {
+  /** Deliver packets for `address` to `membership` (whose timers run on `clock`). */
+  attach(address: string, membership: Membership, clock?: PausableClock): void {
     this.#hosts.set(address, {
       membership,
+      clock,
       killed: false,
       paused: false,
       waiting: [],
@@ -91,18 +94,21 @@ export class SimNetwork {
     }
   }
 
-  /** The process at `address` stops running; packets wait for it. */
+  /** The process at `address` stops running: its timers wait, and packets wait for it. */
   pause(address: string): void {
-    this.#hosts.get(address)!.paused = true;
+    const host = this.#hosts.get(address)!;
+    host.paused = true;
+    host.clock?.pause();
   }
 
-  /** It runs again, and reads what waited. */
+  /** It runs again: it reads what waited, and its overdue timers run. */
   resume(address: string): void {
     const host = this.#hosts.get(address)!;
     host.paused = false;
     const waiting = host.waiting;
     host.waiting = [];
     for (const packet of waiting) host.membership?.receive(packet);
+    host.clock?.resume();
   }
 
   /** Split the network: `addresses` on one side, everyone else on the other. */

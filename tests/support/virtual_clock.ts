@@ -112,3 +112,58 @@ export class VirtualClock implements Clock {
 function before(a: Scheduled, b: Scheduled): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order);
 }
+
+/**
+ * One process's view of a {@link VirtualClock}: while paused (SIGSTOP, in a simulation) none
+ * of its timers run; those that came due run, in order, when it resumes — as a stopped
+ * process's overdue timers do.
+ *
+ * @example
+ * ```ts
+ * import { PausableClock, VirtualClock } from "./virtual_clock.ts";
+ * const clock = new PausableClock(new VirtualClock());
+ * clock.pause();
+ * clock.resume();
+ * ```
+ */
+export class PausableClock implements Clock {
+  readonly #clock: VirtualClock;
+  #paused = false;
+  #due: (() => void)[] = [];
+
+  /** A view of `clock`. */
+  constructor(clock: VirtualClock) {
+    this.#clock = clock;
+  }
+
+  /** The shared time (a paused process's clock keeps going too). */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** As `VirtualClock.setTimer`, but held back while paused. */
+  setTimer(ms: number, fn: () => void): Timer {
+    return this.#clock.setTimer(ms, () => {
+      if (this.#paused) this.#due.push(fn);
+      else fn();
+    });
+  }
+
+  /** As `VirtualClock.clearTimer` (a timer already due and held back still runs). */
+  clearTimer(timer: Timer): void {
+    this.#clock.clearTimer(timer);
+  }
+
+  /** Stop running timers. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Run the timers that came due meanwhile, then carry on. */
+  resume(): void {
+    this.#paused = false;
+    const due = this.#due;
+    this.#due = [];
+    for (const fn of due) fn();
+  }
+}
