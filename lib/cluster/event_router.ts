@@ -2,9 +2,10 @@
  * How an event reaches a member: straight over this node's link to its cluster port when the
  * two can reach each other, and otherwise *relayed* through a member that reaches both (tried
  * among up to three). A member once relayed is tried directly again every
- * {@link DIRECT_RETRY_MS}, so a route that heals goes back to direct. Only a delivery that
- * certainly did not happen (no connection could be made) is tried another way, so nothing is
- * delivered twice on that account; receivers drop duplicates by message id anyway.
+ * {@link DIRECT_RETRY_MS}, so a route that heals goes back to direct. A direct delivery is tried
+ * another way only when it certainly did not happen (no connection could be made); a relayed one
+ * whose relay failed goes through the next helper even if the failure came mid-request, and the
+ * receiver drops the duplicate (by message id) if the first copy did arrive.
  *
  * @example
  * ```ts
