@@ -19,6 +19,7 @@
  */
 import { serverCommand } from "./lib/cli/server_command.ts";
 import { nodeCommand } from "./lib/cli/node_command.ts";
+import { gatewayCommand } from "./lib/cli/gateway_command.ts";
 import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_tools.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
@@ -33,10 +34,11 @@ Usage:
   typenet members HOST:PORT [--json]  list a cluster's members, as a node there sees them
   typenet emit HOST:PORT EVENT [JSON] send an event to every member of a cluster
   typenet listen HOST:PORT [EVENT…]   print a node's cluster events as they arrive
+  typenet gateway --subroutines FILE  run a gateway (default 127.0.0.1 1857)
   typenet --version                   print the version
   typenet --help                      print this help
 
-Run 'typenet server --help' or 'typenet node --help' for their options.`;
+Run 'typenet server --help', 'typenet node --help' or 'typenet gateway --help' for their options.`;
 
 /**
  * Run the command line `args`; resolves to the process exit code.
@@ -61,6 +63,8 @@ export async function main(args: string[]): Promise<number> {
         return await emitCommand(rest);
       case "listen":
         return await listenCommand(rest);
+      case "gateway":
+        return await gatewayCommand(rest);
       case "--version":
       case "-V":
         console.log(`typenet ${VERSION} (protocol ${PROTOCOL_VERSION})`);
@@ -76,7 +80,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option '${command}'`
-            : `unknown command '${command}' (commands: server, node, members, emit, listen)`,
+            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway)`,
         );
     }
   } catch (error) {

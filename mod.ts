@@ -39,6 +39,22 @@ export {
 } from "./lib/cluster/value_node.ts";
 export { ValueWriter, type ValueWriterOptions } from "./lib/cluster/value_writer.ts";
 export { adminRoutes, serveAdmin } from "./lib/cluster/admin_http.ts";
+export {
+  Client,
+  Controller,
+  type ControllerOptions,
+  type PingResult,
+  type StreamCallbacks,
+  type StreamHandle,
+  type StreamOptions as GatewayStreamOptions,
+} from "./lib/gateway/controller.ts";
+export {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_POOL,
+  Gateway,
+  type GatewayOptions,
+} from "./lib/gateway/gateway.ts";
+export { DEFAULT_GATEWAY_PORT } from "./lib/wire/gateway_protocol.ts";
 export type { Timestamp } from "./lib/cluster/hlc.ts";
 export { connect, type ConnectOptions } from "./lib/net/connect.ts";
 export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";
@@ -73,7 +89,9 @@ export {
   LimitExceeded,
   NoHandler,
   NotFound,
+  PoolFullError,
   ProtocolError,
+  RemoteError,
   TimeoutError,
   TypenetError,
   Unavailable,

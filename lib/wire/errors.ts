@@ -33,6 +33,8 @@ export const ErrorCode = {
   DataLost: "DATA_LOST",
   NoHandler: "NO_HANDLER",
   ClockSkew: "CLOCK_SKEW",
+  Remote: "REMOTE",
+  PoolFull: "POOL_FULL",
   Internal: "INTERNAL",
 } as const;
 
@@ -335,6 +337,39 @@ export class ClockSkew extends TypenetError {
 }
 
 /**
+ * A gateway subroutine threw: the message is its message (prefixed by its error's name). The
+ * handler carries on.
+ *
+ * @example
+ * ```ts
+ * import { RemoteError } from "./errors.ts";
+ * throw new RemoteError("mountUsage failed: RangeError: no such mount");
+ * ```
+ */
+export class RemoteError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.Remote`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Remote, message, options);
+  }
+}
+
+/**
+ * Every handler of a gateway's pool is taken (by `getClient()` without `wait`, or after it).
+ *
+ * @example
+ * ```ts
+ * import { PoolFullError } from "./errors.ts";
+ * throw new PoolFullError("all 5 handlers are in use");
+ * ```
+ */
+export class PoolFullError extends TypenetError {
+  /** Make the error; its code is `ErrorCode.PoolFull`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.PoolFull, message, options);
+  }
+}
+
+/**
  * The server failed in a way it did not expect; the message says what it saw.
  *
  * @example
@@ -367,6 +402,8 @@ const classByCode: Record<string, new (message: string) => TypenetError> = {
   [ErrorCode.DataLost]: DataLost,
   [ErrorCode.NoHandler]: NoHandler,
   [ErrorCode.ClockSkew]: ClockSkew,
+  [ErrorCode.Remote]: RemoteError,
+  [ErrorCode.PoolFull]: PoolFullError,
   [ErrorCode.Internal]: InternalError,
 };
 

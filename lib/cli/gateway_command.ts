@@ -1,0 +1,105 @@
+/**
+ * `typenet gateway`: run a gateway until SIGINT, SIGTERM or a controller's `closeGateway()`.
+ *
+ * @example
+ * ```ts
+ * import { gatewayCommand } from "./gateway_command.ts";
+ * await gatewayCommand(["--subroutines", "subs.ts", "--port", "0"]); // runs until stopped
+ * ```
+ * @module
+ */
+import { isLoopback } from "../wire/address.ts";
+import { DEFAULT_GATEWAY_PORT } from "../wire/gateway_protocol.ts";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_POOL, Gateway } from "../gateway/gateway.ts";
+import {
+  describe,
+  LIMIT_FLAGS,
+  LIMIT_HELP,
+  limitsFrom,
+  parse,
+  port,
+  positiveInteger,
+  untilSignal,
+  UsageError,
+} from "./usage.ts";
+
+/** `typenet gateway --help`. */
+export const GATEWAY_HELP = `Usage: typenet gateway --subroutines FILE [options]
+
+Runs a gateway: it runs the subroutines (exported functions and generators) of FILE for remote
+clients, each client on a handler Worker of its own from a pool.
+When ready it prints one line: typenet gateway listening on HOST:PORT (pool N)
+SIGINT, SIGTERM or a controller's closeGateway() stops it.
+
+Options:
+  --subroutines FILE         the module whose exports clients may call (required)
+  --host H                   address to listen on (default 127.0.0.1: this machine only)
+  --port P                   port (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)
+  --pool N                   handler Workers (default ${DEFAULT_POOL})
+  --call-timeout-ms N        a call running longer stops its Worker (default ${DEFAULT_CALL_TIMEOUT_MS})
+${LIMIT_HELP}
+  --insecure                 on an address other than loopback, accept clients from other
+                             machines although there is no authentication yet
+  -h, --help                 print this help`;
+
+/**
+ * Run `typenet gateway` with `args`; resolves to the exit code once stopped.
+ *
+ * @example
+ * ```ts
+ * import { gatewayCommand } from "./gateway_command.ts";
+ * await gatewayCommand(["--help"]); // 0
+ * ```
+ */
+export async function gatewayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    "help": { type: "boolean", short: "h" },
+    "subroutines": { type: "string" },
+    "host": { type: "string" },
+    "port": { type: "string" },
+    "pool": { type: "string" },
+    "call-timeout-ms": { type: "string" },
+    ...LIMIT_FLAGS,
+    "insecure": { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(GATEWAY_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`gateway takes no positional arguments, got '${positionals[0]}'`);
+  }
+  const subroutines = values.subroutines as string | undefined;
+  if (!subroutines) throw new UsageError("gateway needs --subroutines FILE");
+  const host = (values.host as string | undefined) ?? "127.0.0.1";
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start({
+      host,
+      port: port(values.port as string | undefined, DEFAULT_GATEWAY_PORT, "--port"),
+      subroutines,
+      pool: positiveInteger(values.pool as string | undefined, "--pool"),
+      callTimeoutMs: positiveInteger(
+        values["call-timeout-ms"] as string | undefined,
+        "--call-timeout-ms",
+      ),
+      limits: limitsFrom(values),
+      insecure: values.insecure === true,
+      onNotice: (message) => console.error(`typenet gateway: ${message}`),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    console.error(`typenet gateway: cannot start: ${describe(error)}`);
+    return 1;
+  }
+  if (!values.insecure && !isLoopback(host)) {
+    console.error(
+      `typenet gateway: protected mode: listening on ${host} without authentication, so only ` +
+        `clients on this machine are accepted; --insecure accepts anyone who can reach it`,
+    );
+  }
+  console.log(`typenet gateway listening on ${gateway.address} (pool ${gateway.poolSize})`);
+  await Promise.race([untilSignal(), gateway.stopped]);
+  await gateway.stop();
+  return 0;
+}

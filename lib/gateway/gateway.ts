@@ -1,0 +1,253 @@
+/**
+ * The gateway role: it runs an operator's *subroutines* (exported functions and generators of
+ * one module) for remote clients, each client on a handler Worker of a pool it holds until it
+ * lets go or disconnects. Cheap built-ins (ping) stay on the main thread; only user code goes
+ * to Workers. It stands on the shared transport: a `Server`, sessions, streams with credit.
+ *
+ * @example
+ * ```ts
+ * import { Gateway } from "./gateway.ts";
+ * const gateway = await Gateway.start({
+ *   port: 0,
+ *   subroutines: new URL("./subs.ts", import.meta.url),
+ * });
+ * console.log(`typenet gateway listening on ${gateway.address} (pool ${gateway.poolSize})`);
+ * await gateway.stop();
+ * ```
+ * @module
+ */
+import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
+import { BadArgument } from "../wire/errors.ts";
+import { isLoopback } from "../wire/address.ts";
+import { DEFAULT_GATEWAY_PORT, GATEWAY_ROLE, GatewayOp } from "../wire/gateway_protocol.ts";
+import { type CallContext, defineHandlers } from "../net/handlers.ts";
+import type { Limits } from "../net/limits.ts";
+import { Server } from "../net/server.ts";
+import type { Session } from "../net/session.ts";
+import { HandlerPool, type Slot } from "./handler_pool.ts";
+import { latestOnly } from "./latest_only.ts";
+
+/** How to start a gateway. */
+export interface GatewayOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 1857; 0 picks a free one). */
+  port?: number;
+  /** The subroutine module, as a URL or a path. */
+  subroutines: URL | string;
+  /** Handler Workers (default 5). */
+  pool?: number;
+  /** A call (or one stream item) running longer stops its Worker (default 30,000 ms). */
+  callTimeoutMs?: number;
+  /** Listener limits. */
+  limits?: Partial<Limits>;
+  /** Accept clients from other machines without authentication (see `typenet server`). */
+  insecure?: boolean;
+  /** Told of notable things: a Worker replaced, a client's error. */
+  onNotice?: (message: string) => void;
+}
+
+/** The default number of handler Workers. */
+export const DEFAULT_POOL = 5;
+
+/** The default call timeout. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+/** See the module docs. */
+export class Gateway {
+  /** `host:port` as bound. */
+  readonly address: string;
+  /** The port actually bound. */
+  readonly port: number;
+  readonly #server: Server;
+  readonly #pool: HandlerPool;
+  readonly #stopped = Promise.withResolvers<void>();
+
+  private constructor(server: Server, pool: HandlerPool) {
+    this.#server = server;
+    this.#pool = pool;
+    this.address = server.address;
+    this.port = server.port;
+  }
+
+  /** Load the subroutines into the pool's Workers, then listen. */
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const size = options.pool ?? DEFAULT_POOL;
+    const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!Number.isInteger(size) || size < 1) throw new BadArgument("pool must be at least 1");
+    const pool = await HandlerPool.start(size, moduleUrl(options.subroutines));
+    pool.onReplace = (slot, reason) =>
+      options.onNotice?.(`handler ${slot.id}'s worker was replaced: ${reason.message}`);
+    const host = options.host ?? "127.0.0.1";
+    // The handlers need the gateway (to stop it), which needs the server: they find it here.
+    const made: { gateway?: Gateway } = {};
+    const leases = new Leases(pool);
+    let server: Server;
+    try {
+      server = Server.listen({
+        hostname: host,
+        port: options.port ?? DEFAULT_GATEWAY_PORT,
+        role: GATEWAY_ROLE,
+        handlers: handlersFor(leases, () => made.gateway!.stop(), pool, callTimeoutMs),
+        limits: options.limits,
+        protectedMode: !options.insecure && !isLoopback(host),
+        stats: () => ({ pool: pool.size, free: pool.free }),
+      });
+    } catch (error) {
+      await pool.stop();
+      throw error;
+    }
+    made.gateway = new Gateway(server, pool);
+    return made.gateway;
+  }
+
+  /** Handler Workers in the pool. */
+  get poolSize(): number {
+    return this.#pool.size;
+  }
+
+  /** Handlers free now. */
+  get freeHandlers(): number {
+    return this.#pool.free;
+  }
+
+  /** Resolves when the gateway has stopped (by `stop()` or a client's `closeGateway()`). */
+  get stopped(): Promise<void> {
+    return this.#stopped.promise;
+  }
+
+  /** Stop: close every connection and every Worker. */
+  async stop(): Promise<void> {
+    await this.#server.close();
+    await this.#pool.stop();
+    this.#stopped.resolve();
+  }
+}
+
+/** Which connection holds which handlers: a slot is freed when its holder lets go or leaves. */
+class Leases {
+  readonly #pool: HandlerPool;
+  readonly #held = new WeakMap<Session, Set<Slot>>();
+
+  constructor(pool: HandlerPool) {
+    this.#pool = pool;
+  }
+
+  /** Take a slot for `session`, freed when it lets go or disconnects. */
+  async acquire(session: Session, waitMs: number): Promise<Slot> {
+    const slot = await this.#pool.acquire(waitMs);
+    if (!session.isOpen) {
+      this.#pool.release(slot);
+      throw new BadArgument("the connection closed while waiting for a handler");
+    }
+    let held = this.#held.get(session);
+    if (!held) {
+      held = new Set();
+      this.#held.set(session, held);
+      const mine = held;
+      session.closed.then(() => {
+        for (const s of mine) this.#pool.release(s);
+        mine.clear();
+      });
+    }
+    held.add(slot);
+    return slot;
+  }
+
+  /** The slot `id` if `session` holds it. */
+  slot(session: Session, id: number): Slot {
+    for (const slot of this.#held.get(session) ?? []) if (slot.id === id) return slot;
+    throw new BadArgument(
+      `handler ${id} is not held by this connection (ask for one with getClient)`,
+    );
+  }
+
+  /** Let go of slot `id`. */
+  release(session: Session, id: number): void {
+    const slot = this.slot(session, id);
+    this.#held.get(session)!.delete(slot);
+    this.#pool.release(slot);
+  }
+}
+
+/** The gateway's operations. */
+function handlersFor(
+  leases: Leases,
+  stop: () => Promise<void>,
+  pool: HandlerPool,
+  callTimeoutMs: number,
+) {
+  const slotOf = async (args: unknown[], call: CallContext): Promise<Slot> => {
+    const slot = leases.slot(call.session, argInt(args, 0, "handler", 1));
+    await slot.ready;
+    return slot;
+  };
+  return defineHandlers({
+    requests: {
+      [GatewayOp.Ping]: (args) => {
+        argCount(args, 1, GatewayOp.Ping);
+        return argBytes(args, 0, "payload");
+      },
+      [GatewayOp.Acquire]: async (args, call) => {
+        argCount(args, 1, GatewayOp.Acquire);
+        const waitMs = argInt(args, 0, "wait", 0);
+        const slot = await leases.acquire(call.session, waitMs);
+        return { handler: slot.id, subroutines: pool.subroutines, callTimeoutMs };
+      },
+      [GatewayOp.Release]: (args, call) => {
+        argCount(args, 1, GatewayOp.Release);
+        leases.release(call.session, argInt(args, 0, "handler", 1));
+        return null;
+      },
+      [GatewayOp.Call]: async (args, call) => {
+        argCount(args, 3, GatewayOp.Call);
+        const slot = await slotOf(args, call);
+        const name = argString(args, 1, "name", 256);
+        return await slot.link.call(name, argBytes(args, 2, "args"), undefined, callTimeoutMs);
+      },
+      [GatewayOp.Send]: async (args, call) => {
+        argCount(args, 4, GatewayOp.Send);
+        const slot = await slotOf(args, call);
+        const name = argString(args, 1, "name", 256);
+        const buffer = argBytes(args, 3, "buffer");
+        return await slot.link.call(name, argBytes(args, 2, "args"), buffer, callTimeoutMs);
+      },
+      [GatewayOp.Close]: (args) => {
+        argCount(args, 0, GatewayOp.Close);
+        // Answer first, then stop (the answer must leave before the connection closes).
+        setTimeout(() => stop(), 10);
+        return null;
+      },
+    },
+    streams: {
+      [GatewayOp.Stream]: (args, call) => {
+        argCount(args, 4, GatewayOp.Stream);
+        const name = argString(args, 1, "name", 256);
+        const encodedArgs = argBytes(args, 2, "args");
+        const latest = args[3] === true;
+        return (async function* () {
+          const slot = await slotOf(args, call);
+          const items = slot.link.stream(name, encodedArgs, callTimeoutMs);
+          if (!latest) {
+            try {
+              for await (const [ident, payload] of items) yield [ident, payload, 0];
+            } finally {
+              await items.return?.();
+            }
+            return;
+          }
+          for await (const [[ident, payload], skipped] of latestOnly(items)) {
+            yield [ident, payload, skipped];
+          }
+        })();
+      },
+    },
+  });
+}
+
+function moduleUrl(subroutines: URL | string): string {
+  if (subroutines instanceof URL) return subroutines.href;
+  if (/^[a-z]+:/i.test(subroutines)) return subroutines;
+  const absolute = subroutines.startsWith("/") ? subroutines : `${Deno.cwd()}/${subroutines}`;
+  return new URL(`file://${absolute}`).href;
+}
