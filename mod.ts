@@ -55,6 +55,13 @@ export {
   type GatewayOptions,
 } from "./lib/gateway/gateway.ts";
 export { DEFAULT_GATEWAY_PORT } from "./lib/wire/gateway_protocol.ts";
+export { Swarm } from "./lib/gateway/swarm.ts";
+export type {
+  DownloadSpec,
+  Progress,
+  TransferOptions,
+  TransferSummary,
+} from "./lib/gateway/transfer.ts";
 export type { Timestamp } from "./lib/cluster/hlc.ts";
 export { connect, type ConnectOptions } from "./lib/net/connect.ts";
 export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";

@@ -33,6 +33,7 @@ SIGINT, SIGTERM or a controller's closeGateway() stops it.
 
 Options:
   --subroutines FILE         the module whose exports clients may call (required)
+  --root DIR                 the folder files are shared from and uploaded into (none: no files)
   --host H                   address to listen on (default 127.0.0.1: this machine only)
   --port P                   port (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)
   --pool N                   handler Workers (default ${DEFAULT_POOL})
@@ -55,6 +56,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     "help": { type: "boolean", short: "h" },
     "subroutines": { type: "string" },
+    "root": { type: "string" },
     "host": { type: "string" },
     "port": { type: "string" },
     "pool": { type: "string" },
@@ -78,6 +80,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
       host,
       port: port(values.port as string | undefined, DEFAULT_GATEWAY_PORT, "--port"),
       subroutines,
+      root: values.root as string | undefined,
       pool: positiveInteger(values.pool as string | undefined, "--pool"),
       callTimeoutMs: positiveInteger(
         values["call-timeout-ms"] as string | undefined,

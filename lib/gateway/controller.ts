@@ -17,7 +17,15 @@
  * @module
  */
 import { decodeValue, encodeValue } from "../wire/codec.ts";
-import { ProtocolError } from "../wire/errors.ts";
+import { BadArgument, ProtocolError } from "../wire/errors.ts";
+import { Swarm } from "./swarm.ts";
+import {
+  downloadFiles,
+  type DownloadSpec,
+  type TransferOptions,
+  type TransferSummary,
+  uploadFiles,
+} from "./transfer.ts";
 import { GATEWAY_ROLE, GatewayOp } from "../wire/gateway_protocol.ts";
 import { type ConnectOptions, connectWithWelcome } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
@@ -106,6 +114,21 @@ export class Controller implements AsyncDisposable {
       session.close();
       throw error;
     }
+  }
+
+  /** `count` clients, each on a connection and a handler of its own, sharing transfers. */
+  async swarm(count: number, options: { wait?: number } = {}): Promise<Swarm> {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new BadArgument("a swarm needs at least 1 client");
+    }
+    const clients: Client[] = [];
+    try {
+      for (let k = 0; k < count; k++) clients.push(await this.getClient(options));
+    } catch (error) {
+      await Promise.all(clients.map((client) => client.closeHandler()));
+      throw error;
+    }
+    return new Swarm(clients, this.downloadDir);
   }
 
   /** Stop the gateway (an admin operation: tokens will guard it). */
@@ -240,6 +263,23 @@ export class Client implements AsyncDisposable {
         await done.catch(() => {});
       },
     };
+  }
+
+  /**
+   * Download the files `spec` names — a folder (all of it, or what `regex` matches in the paths
+   * under it) or `paths` — into the controller's download folder, keeping their relative paths.
+   * Identical files are skipped, interrupted ones resumed; each is checked by SHA-256.
+   */
+  download(spec: DownloadSpec, options: TransferOptions = {}): Promise<TransferSummary> {
+    return downloadFiles(this.#session, spec, this.controller.downloadDir, options);
+  }
+
+  /** Upload local files into `folder` on the gateway (default: its shared folder's top). */
+  upload(
+    paths: string[],
+    options: TransferOptions & { folder?: string } = {},
+  ): Promise<TransferSummary> {
+    return uploadFiles(this.#session, paths, options.folder ?? "", options);
   }
 
   /** Give the handler back and close this client's connection. */

@@ -19,8 +19,11 @@
 import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
 import { BadArgument } from "../wire/errors.ts";
 import { isLoopback } from "../wire/address.ts";
-import { DEFAULT_GATEWAY_PORT, GATEWAY_ROLE, GatewayOp } from "../wire/gateway_protocol.ts";
-import { type CallContext, defineHandlers } from "../net/handlers.ts";
+import { DEFAULT_GATEWAY_PORT, FileOp, GATEWAY_ROLE, GatewayOp } from "../wire/gateway_protocol.ts";
+import { type CallContext, defineHandlers, type Handlers, mergeHandlers } from "../net/handlers.ts";
+import { FileService } from "./file_service.ts";
+import { SharedFolder } from "./shared_folder.ts";
+import { UnsupportedOperation } from "../wire/errors.ts";
 import type { Limits } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
 import type { Session } from "../net/session.ts";
@@ -35,6 +38,8 @@ export interface GatewayOptions {
   port?: number;
   /** The subroutine module, as a URL or a path. */
   subroutines: URL | string;
+  /** The folder files are shared from and uploaded into (none: no file operations). */
+  root?: string;
   /** Handler Workers (default 5). */
   pool?: number;
   /** A call (or one stream item) running longer stops its Worker (default 30,000 ms). */
@@ -79,6 +84,15 @@ export class Gateway {
     pool.onReplace = (slot, reason) =>
       options.onNotice?.(`handler ${slot.id}'s worker was replaced: ${reason.message}`);
     const host = options.host ?? "127.0.0.1";
+    let files: Handlers;
+    try {
+      files = options.root
+        ? new FileService(await SharedFolder.open(options.root)).handlers
+        : noFiles();
+    } catch (error) {
+      await pool.stop();
+      throw error;
+    }
     // The handlers need the gateway (to stop it), which needs the server: they find it here.
     const made: { gateway?: Gateway } = {};
     const leases = new Leases(pool);
@@ -88,7 +102,10 @@ export class Gateway {
         hostname: host,
         port: options.port ?? DEFAULT_GATEWAY_PORT,
         role: GATEWAY_ROLE,
-        handlers: handlersFor(leases, () => made.gateway!.stop(), pool, callTimeoutMs),
+        handlers: mergeHandlers(
+          handlersFor(leases, () => made.gateway!.stop(), pool, callTimeoutMs),
+          files,
+        ),
         limits: options.limits,
         protectedMode: !options.insecure && !isLoopback(host),
         stats: () => ({ pool: pool.size, free: pool.free }),
@@ -243,6 +260,17 @@ function handlersFor(
       },
     },
   });
+}
+
+/** File operations on a gateway that shares no folder: each says so. */
+function noFiles(): Handlers {
+  const refuse = () => {
+    throw new UnsupportedOperation("this gateway shares no folder (start it with --root DIR)");
+  };
+  const requests = Object.fromEntries(
+    Object.values(FileOp).filter((op) => op !== FileOp.Read).map((op) => [op, refuse]),
+  );
+  return defineHandlers({ requests, streams: { [FileOp.Read]: refuse } });
 }
 
 function moduleUrl(subroutines: URL | string): string {

@@ -42,7 +42,7 @@ export function argCount(args: unknown[], n: number, op: string): void {
 }
 
 /**
- * A non-empty string of at most `maxLength` characters.
+ * A non-empty string (or, with `allowEmpty`, any string) of at most `maxLength` characters.
  *
  * @example
  * ```ts
@@ -50,9 +50,17 @@ export function argCount(args: unknown[], n: number, op: string): void {
  * argString(["x"], 0, "name"); // "x"
  * ```
  */
-export function argString(args: unknown[], i: number, what: string, maxLength = 1024): string {
+export function argString(
+  args: unknown[],
+  i: number,
+  what: string,
+  maxLength = 1024,
+  allowEmpty = false,
+): string {
   const value = args[i];
-  if (typeof value !== "string" || value.length === 0) bad(what, "a non-empty string", value);
+  if (typeof value !== "string" || (value.length === 0 && !allowEmpty)) {
+    bad(what, allowEmpty ? "a string" : "a non-empty string", value);
+  }
   if (value.length > maxLength) {
     throw new BadArgument(`${what} is longer than ${maxLength} characters`);
   }

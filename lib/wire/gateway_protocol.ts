@@ -36,3 +36,21 @@ export const GatewayOp = {
   /** `[]`: stop the gateway (admin). */
   Close: "gw.close",
 } as const;
+
+/** The file operations, on the gateway's shared folder (`--root`). */
+export const FileOp = {
+  /** `[folder]` → a bin: every file under it, `[path, size, mtimeMs, mode]`, path relative. */
+  List: "gw.files.list",
+  /** `[path]` → `{ size, mtimeMs, mode }`. */
+  Stat: "gw.files.stat",
+  /** `[path, length | nil]` → the SHA-256 (hex) of its first `length` bytes (nil: all). */
+  Hash: "gw.files.hash",
+  /** Stream `[path, offset, length | nil]` → chunks of its bytes. */
+  Read: "gw.files.read",
+  /** `[path, size, mtimeMs, mode, sha256, restart]` → `{ done, have, haveSha256 }`. */
+  Put: "gw.files.put",
+  /** `[path, offset, bytes]`: append to the upload. */
+  Write: "gw.files.write",
+  /** `[path]`: check the upload and make it the file. */
+  Commit: "gw.files.commit",
+} as const;

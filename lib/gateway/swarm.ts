@@ -1,0 +1,165 @@
+/**
+ * A swarm: several clients of one gateway, each on a connection of its own, sharing a transfer.
+ * Many files are shared out one at a time to whichever client is free; one large file is cut into
+ * byte ranges, one per client, written into the same partial file and checked as a whole.
+ *
+ * @example
+ * ```ts
+ * import { Controller } from "./controller.ts";
+ * const ctl = await Controller.connect("127.0.0.1:1857", { downloadDir: "backup" });
+ * const swarm = await ctl.swarm(4);
+ * await swarm.download({ folder: "logs" }, { onProgress: (p) => console.log(p.bytes) });
+ * await swarm.close();
+ * ```
+ * @module
+ */
+import { FileOp } from "../wire/gateway_protocol.ts";
+import type { Client } from "./controller.ts";
+import { partialsOf, sha256Of } from "./file_service.ts";
+import {
+  downloadOne,
+  type DownloadSpec,
+  finishDownload,
+  inParallel,
+  localPath,
+  type RemoteFile,
+  remoteFiles,
+  tracker,
+  type TransferOptions,
+  type TransferSummary,
+  uploadOne,
+} from "./transfer.ts";
+import { basename } from "node:path";
+import { BadArgument } from "../wire/errors.ts";
+import { SharedFolder } from "./shared_folder.ts";
+
+/** A file this big or bigger is cut into byte ranges, one per client. */
+export const SPLIT_BYTES = 64 * 1024 * 1024;
+
+/** See the module docs. */
+export class Swarm implements AsyncDisposable {
+  /** Its clients. */
+  readonly clients: Client[];
+  readonly #downloadDir: string;
+
+  /** Made by `Controller.swarm`. */
+  constructor(clients: Client[], downloadDir: string) {
+    this.clients = clients;
+    this.#downloadDir = downloadDir;
+  }
+
+  /** Download the files `spec` names into the controller's download folder, spread over the clients. */
+  async download(spec: DownloadSpec, options: TransferOptions = {}): Promise<TransferSummary> {
+    const files = await remoteFiles(this.clients[0].session, spec);
+    const progress = tracker(files.map((f) => [f.source, f.size]), options.onProgress);
+    const big = files.filter((f) => f.size >= SPLIT_BYTES && this.clients.length > 1);
+    const small = files.filter((f) => !big.includes(f));
+    // Small files: a shared queue, each client taking the next free one (a few at a time).
+    let next = 0;
+    await Promise.all(this.clients.map((client) =>
+      inParallel(
+        Array.from({ length: options.concurrency ?? 4 }),
+        options.concurrency ?? 4,
+        async () => {
+          while (next < small.length) {
+            const file = small[next++];
+            const moved = await downloadOne(
+              client.session,
+              file,
+              this.#downloadDir,
+              (n) => progress.bytes(file.source, n),
+            );
+            progress.fileDone(file.source, moved);
+          }
+        },
+      )
+    ));
+    // Big files: one at a time, each cut into a range per client.
+    for (const file of big) {
+      const moved = await this.#downloadSplit(file, (n) => progress.bytes(file.source, n));
+      progress.fileDone(file.source, moved);
+    }
+    return progress.summary();
+  }
+
+  /** Upload local files into `folder`, spread over the clients (one file per client at a time). */
+  async upload(
+    paths: string[],
+    options: TransferOptions & { folder?: string } = {},
+  ): Promise<TransferSummary> {
+    const prefix = SharedFolder.segments(options.folder ?? "").join("/");
+    const files = await Promise.all(paths.map(async (path) => {
+      const info = await Deno.stat(path);
+      if (!info.isFile) throw new BadArgument(`${path} is not a file`);
+      const name = basename(path);
+      return { path, remote: prefix ? `${prefix}/${name}` : name, info };
+    }));
+    const progress = tracker(files.map((f) => [f.remote, f.info.size]), options.onProgress);
+    let next = 0;
+    await Promise.all(this.clients.map(async (client) => {
+      while (next < files.length) {
+        const { path, remote, info } = files[next++];
+        const moved = await uploadOne(
+          client.session,
+          path,
+          remote,
+          info,
+          (n) => progress.bytes(remote, n),
+        );
+        progress.fileDone(remote, moved);
+      }
+    }));
+    return progress.summary();
+  }
+
+  /** Close every client (their handlers go back to the pool). */
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.closeHandler()));
+  }
+
+  /** `await using swarm = await ctl.swarm(4)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** One big file, each client reading a range of it into one partial file. */
+  async #downloadSplit(file: RemoteFile, onBytes: (n: number) => void): Promise<boolean> {
+    const first = this.clients[0].session;
+    const sha256 = await first.request(FileOp.Hash, [file.source, null]) as string;
+    const dest = localPath(this.#downloadDir, file.local);
+    try {
+      const info = await Deno.stat(dest);
+      if (info.size === file.size && await sha256Of(dest, file.size) === sha256) return false;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const { partial } = partialsOf(dest);
+    await Deno.mkdir(dest.slice(0, dest.lastIndexOf("/")) || ".", { recursive: true });
+    const out = await Deno.open(partial, { write: true, create: true, truncate: true });
+    await out.truncate(file.size);
+    out.close();
+    const share = Math.ceil(file.size / this.clients.length);
+    await Promise.all(this.clients.map(async (client, k) => {
+      const start = k * share;
+      const length = Math.min(share, file.size - start);
+      if (length <= 0) return;
+      const range = await Deno.open(partial, { write: true });
+      try {
+        await range.seek(start, Deno.SeekMode.Start);
+        const chunks = client.session.stream(FileOp.Read, [file.source, start, length], {
+          window: 8,
+        });
+        for await (const chunk of chunks) {
+          const bytes = chunk as Uint8Array;
+          let written = 0;
+          while (written < bytes.length) written += await range.write(bytes.subarray(written));
+          onBytes(bytes.length);
+        }
+      } finally {
+        range.close();
+      }
+    }));
+    await finishDownload(dest, file, sha256);
+    return true;
+  }
+}
