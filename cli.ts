@@ -20,6 +20,7 @@
 import { serverCommand } from "./lib/cli/server_command.ts";
 import { nodeCommand } from "./lib/cli/node_command.ts";
 import { gatewayCommand } from "./lib/cli/gateway_command.ts";
+import { callCommand, getCommand, putCommand } from "./lib/cli/gateway_tools.ts";
 import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_tools.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
@@ -35,6 +36,9 @@ Usage:
   typenet emit HOST:PORT EVENT [JSON] send an event to every member of a cluster
   typenet listen HOST:PORT [EVENT…]   print a node's cluster events as they arrive
   typenet gateway --subroutines FILE  run a gateway (default 127.0.0.1 1857)
+  typenet get HOST:PORT --folder F    download files from a gateway (--regex, --path, --to, --connections)
+  typenet put HOST:PORT FILES…        upload files to a gateway (--folder, --connections)
+  typenet call HOST:PORT NAME [JSON…] run a gateway subroutine and print what it returns
   typenet --version                   print the version
   typenet --help                      print this help
 
@@ -65,6 +69,12 @@ export async function main(args: string[]): Promise<number> {
         return await listenCommand(rest);
       case "gateway":
         return await gatewayCommand(rest);
+      case "get":
+        return await getCommand(rest);
+      case "put":
+        return await putCommand(rest);
+      case "call":
+        return await callCommand(rest);
       case "--version":
       case "-V":
         console.log(`typenet ${VERSION} (protocol ${PROTOCOL_VERSION})`);
@@ -80,7 +90,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option '${command}'`
-            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway)`,
+            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call)`,
         );
     }
   } catch (error) {
