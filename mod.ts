@@ -56,6 +56,11 @@ export {
 } from "./lib/gateway/gateway.ts";
 export { DEFAULT_GATEWAY_PORT } from "./lib/wire/gateway_protocol.ts";
 export { Swarm } from "./lib/gateway/swarm.ts";
+export {
+  GRANT_KINDS,
+  type GrantKind,
+  type SubroutineGrants,
+} from "./lib/gateway/subroutine_permissions.ts";
 export type {
   DownloadSpec,
   Progress,

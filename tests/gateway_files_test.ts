@@ -9,31 +9,8 @@ import { Controller } from "../mod.ts";
 import { BadArgument, UnsupportedOperation } from "../lib/wire/errors.ts";
 import { FileOp } from "../lib/wire/gateway_protocol.ts";
 import { sha256Of } from "../lib/gateway/file_service.ts";
-import { repoPath, runScript } from "./support/process.ts";
+import { startGateway } from "./support/gateway.ts";
 import { rejectsWith } from "./support/assert.ts";
-
-async function startGateway(root: string | undefined) {
-  const child = runScript(
-    repoPath("cli.ts"),
-    [
-      "gateway",
-      "--port",
-      "0",
-      "--subroutines",
-      repoPath("tests/data/subroutines.ts"),
-      ...(root ? ["--root", root] : []),
-    ],
-    {
-      permissions: [
-        "--allow-net=127.0.0.1",
-        `--allow-read=${repoPath("")},${root ?? repoPath("")}`,
-        ...(root ? [`--allow-write=${root}`] : []),
-      ],
-    },
-  );
-  const match = await child.waitForLine(/^typenet gateway listening on (\S+) \(pool (\d+)\)$/);
-  return Object.assign(child, { address: match[1] });
-}
 
 /** Bytes that differ everywhere (so a misplaced range shows). */
 function pattern(size: number, seed: number): Uint8Array {
@@ -70,7 +47,7 @@ Deno.test("gateway files: download, upload, resume, confinement, swarm", async (
     await Deno.writeTextFile(`${outside}/secret.txt`, "not for you");
     await Deno.symlink(outside, `${root}/logs/escape`);
 
-    await using gateway = await startGateway(root);
+    await using gateway = await startGateway({ root });
     await using ctl = await Controller.connect(gateway.address, { downloadDir: here });
     const client = await ctl.getClient();
 
@@ -244,7 +221,7 @@ Deno.test("gateway files: download, upload, resume, confinement, swarm", async (
 });
 
 Deno.test("a gateway without --root says it shares no folder", async () => {
-  await using gateway = await startGateway(undefined);
+  await using gateway = await startGateway();
   await using ctl = await Controller.connect(gateway.address);
   const client = await ctl.getClient();
   await rejectsWith(

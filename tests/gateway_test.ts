@@ -13,23 +13,12 @@ import {
   Unavailable,
   UnknownOperation,
 } from "../lib/wire/errors.ts";
-import { repoPath, runScript } from "./support/process.ts";
+import { startGateway } from "./support/gateway.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { waitFor } from "./support/wait.ts";
 
-/** Start `typenet gateway` on a free port with the test subroutines. */
-async function startGateway(extra: string[] = []) {
-  const child = runScript(
-    repoPath("cli.ts"),
-    ["gateway", "--port", "0", "--subroutines", repoPath("tests/data/subroutines.ts"), ...extra],
-    { permissions: ["--allow-net=127.0.0.1", `--allow-read=${repoPath("")}`] },
-  );
-  const match = await child.waitForLine(/^typenet gateway listening on (\S+) \(pool (\d+)\)$/);
-  return Object.assign(child, { address: match[1], pool: Number(match[2]) });
-}
-
 Deno.test("a gateway runs subroutines for its clients", async (t) => {
-  await using gateway = await startGateway(["--pool", "2", "--call-timeout-ms", "1000"]);
+  await using gateway = await startGateway({ extra: ["--pool", "2", "--call-timeout-ms", "1000"] });
   assert.equal(gateway.pool, 2);
   await using ctl = await Controller.connect(gateway.address);
   const client = await ctl.getClient();

@@ -11,6 +11,12 @@
 import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_GATEWAY_PORT } from "../wire/gateway_protocol.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_POOL, Gateway } from "../gateway/gateway.ts";
+import { DEFAULT_LEASE_IDLE_MS } from "../gateway/leases.ts";
+import {
+  describeGrants,
+  parseGrants,
+  type SubroutineGrants,
+} from "../gateway/subroutine_permissions.ts";
 import {
   describe,
   LIMIT_FLAGS,
@@ -38,6 +44,13 @@ Options:
   --port P                   port (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)
   --pool N                   handler Workers (default ${DEFAULT_POOL})
   --call-timeout-ms N        a call running longer stops its Worker (default ${DEFAULT_CALL_TIMEOUT_MS})
+  --lease-idle-ms N          a connection holding handlers that sends nothing for N ms loses
+                             them (default ${DEFAULT_LEASE_IDLE_MS}; typenet clients ping every N/3)
+  --subroutine-allow KIND[=A,B]
+                             what subroutines may do, one flag per kind (read, write, net, env,
+                             sys, run, ffi, import); kinds not named are denied. Needs Deno's
+                             --unstable-worker-options. Without it, subroutines have the
+                             gateway's own permissions, and the gateway says so at start
 ${LIMIT_HELP}
   --insecure                 on an address other than loopback, accept clients from other
                              machines although there is no authentication yet
@@ -61,6 +74,8 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     "port": { type: "string" },
     "pool": { type: "string" },
     "call-timeout-ms": { type: "string" },
+    "lease-idle-ms": { type: "string" },
+    "subroutine-allow": { type: "string", multiple: true },
     ...LIMIT_FLAGS,
     "insecure": { type: "boolean" },
   });
@@ -74,6 +89,13 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   const subroutines = values.subroutines as string | undefined;
   if (!subroutines) throw new UsageError("gateway needs --subroutines FILE");
   const host = (values.host as string | undefined) ?? "127.0.0.1";
+  const allow = values["subroutine-allow"] as string[] | undefined;
+  let grants: SubroutineGrants | undefined;
+  try {
+    grants = allow ? parseGrants(allow) : undefined;
+  } catch (error) {
+    throw new UsageError(`--subroutine-allow: ${(error as Error).message}`);
+  }
   let gateway: Gateway;
   try {
     gateway = await Gateway.start({
@@ -86,6 +108,11 @@ export async function gatewayCommand(args: string[]): Promise<number> {
         values["call-timeout-ms"] as string | undefined,
         "--call-timeout-ms",
       ),
+      leaseIdleMs: positiveInteger(
+        values["lease-idle-ms"] as string | undefined,
+        "--lease-idle-ms",
+      ),
+      subroutinePermissions: grants,
       limits: limitsFrom(values),
       insecure: values.insecure === true,
       onNotice: (message) => console.error(`typenet gateway: ${message}`),
@@ -101,6 +128,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
         `clients on this machine are accepted; --insecure accepts anyone who can reach it`,
     );
   }
+  console.error(`typenet gateway: ${describeGrants(grants)}`);
   console.log(`typenet gateway listening on ${gateway.address} (pool ${gateway.poolSize})`);
   await Promise.race([untilSignal(), gateway.stopped]);
   await gateway.stop();

@@ -103,10 +103,11 @@ export class Controller implements AsyncDisposable {
     try {
       const answer = await session.request(GatewayOp.Acquire, [options.wait ?? 0], {
         timeoutMs: (options.wait ?? 0) + (this.#options.requestTimeoutMs ?? 10_000),
-      }) as { handler: number; subroutines: Record<string, string>; callTimeoutMs: number };
+      }) as AcquireAnswer;
       // A call may run for the gateway's call timeout: wait that long, and a little more.
       const callTimeoutMs = answer.callTimeoutMs + (this.#options.requestTimeoutMs ?? 10_000);
       const client = new Client(this, session, answer.handler, answer.subroutines, callTimeoutMs);
+      keepLeaseAlive(session, answer.leaseIdleMs);
       this.#clients.add(client);
       session.closed.then(() => this.#clients.delete(client));
       return client;
@@ -295,6 +296,28 @@ export class Client implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.closeHandler();
   }
+}
+
+/** What `gw.acquire` answers. */
+interface AcquireAnswer {
+  handler: number;
+  subroutines: Record<string, string>;
+  callTimeoutMs: number;
+  /** Absent from gateways that never take a handler back from a silent connection. */
+  leaseIdleMs?: number;
+}
+
+/**
+ * The gateway takes a handler back from a connection silent for `leaseIdleMs`: say something
+ * (a ping, answered on its main thread) every third of that, until the connection closes.
+ */
+function keepLeaseAlive(session: Session, leaseIdleMs: number | undefined): void {
+  if (typeof leaseIdleMs !== "number" || leaseIdleMs <= 0) return;
+  const timer = setInterval(() => {
+    session.request(GatewayOp.Ping, [encodeValue(null)]).catch(() => {});
+  }, Math.max(30, Math.floor(leaseIdleMs / 3)));
+  Deno.unrefTimer(timer);
+  session.closed.then(() => clearInterval(timer));
 }
 
 /** A connection to a gateway (refusing anything that is not one). */

@@ -26,8 +26,9 @@ import { SharedFolder } from "./shared_folder.ts";
 import { UnsupportedOperation } from "../wire/errors.ts";
 import type { Limits } from "../net/limits.ts";
 import { Server } from "../net/server.ts";
-import type { Session } from "../net/session.ts";
 import { HandlerPool, type Slot } from "./handler_pool.ts";
+import { DEFAULT_LEASE_IDLE_MS, Leases } from "./leases.ts";
+import { type SubroutineGrants, workerPermissions } from "./subroutine_permissions.ts";
 import { latestOnly } from "./latest_only.ts";
 
 /** How to start a gateway. */
@@ -44,6 +45,16 @@ export interface GatewayOptions {
   pool?: number;
   /** A call (or one stream item) running longer stops its Worker (default 30,000 ms). */
   callTimeoutMs?: number;
+  /**
+   * A connection holding handlers that sends nothing for this long loses them (default
+   * 60,000 ms); the reference client pings every third of it while it holds one.
+   */
+  leaseIdleMs?: number;
+  /**
+   * What subroutines may do (none given: what the gateway may). Deno must run with
+   * `--unstable-worker-options` for this, or it ends the process at start.
+   */
+  subroutinePermissions?: SubroutineGrants;
   /** Listener limits. */
   limits?: Partial<Limits>;
   /** Accept clients from other machines without authentication (see `typenet server`). */
@@ -66,11 +77,13 @@ export class Gateway {
   readonly port: number;
   readonly #server: Server;
   readonly #pool: HandlerPool;
+  readonly #leases: Leases;
   readonly #stopped = Promise.withResolvers<void>();
 
-  private constructor(server: Server, pool: HandlerPool) {
+  private constructor(server: Server, pool: HandlerPool, leases: Leases) {
     this.#server = server;
     this.#pool = pool;
+    this.#leases = leases;
     this.address = server.address;
     this.port = server.port;
   }
@@ -80,7 +93,9 @@ export class Gateway {
     const size = options.pool ?? DEFAULT_POOL;
     const callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     if (!Number.isInteger(size) || size < 1) throw new BadArgument("pool must be at least 1");
-    const pool = await HandlerPool.start(size, moduleUrl(options.subroutines));
+    const url = moduleUrl(options.subroutines);
+    const grants = options.subroutinePermissions;
+    const pool = await HandlerPool.start(size, url, grants && workerPermissions(grants, url));
     pool.onReplace = (slot, reason) =>
       options.onNotice?.(`handler ${slot.id}'s worker was replaced: ${reason.message}`);
     const host = options.host ?? "127.0.0.1";
@@ -95,7 +110,11 @@ export class Gateway {
     }
     // The handlers need the gateway (to stop it), which needs the server: they find it here.
     const made: { gateway?: Gateway } = {};
-    const leases = new Leases(pool);
+    const leaseIdleMs = options.leaseIdleMs ?? DEFAULT_LEASE_IDLE_MS;
+    if (!Number.isInteger(leaseIdleMs) || leaseIdleMs < 100) {
+      throw new BadArgument("leaseIdleMs must be an integer of at least 100");
+    }
+    const leases = new Leases(pool, leaseIdleMs);
     let server: Server;
     try {
       server = Server.listen({
@@ -111,10 +130,11 @@ export class Gateway {
         stats: () => ({ pool: pool.size, free: pool.free }),
       });
     } catch (error) {
+      leases.stop();
       await pool.stop();
       throw error;
     }
-    made.gateway = new Gateway(server, pool);
+    made.gateway = new Gateway(server, pool, leases);
     return made.gateway;
   }
 
@@ -135,55 +155,10 @@ export class Gateway {
 
   /** Stop: close every connection and every Worker. */
   async stop(): Promise<void> {
+    this.#leases.stop();
     await this.#server.close();
     await this.#pool.stop();
     this.#stopped.resolve();
-  }
-}
-
-/** Which connection holds which handlers: a slot is freed when its holder lets go or leaves. */
-class Leases {
-  readonly #pool: HandlerPool;
-  readonly #held = new WeakMap<Session, Set<Slot>>();
-
-  constructor(pool: HandlerPool) {
-    this.#pool = pool;
-  }
-
-  /** Take a slot for `session`, freed when it lets go or disconnects. */
-  async acquire(session: Session, waitMs: number): Promise<Slot> {
-    const slot = await this.#pool.acquire(waitMs);
-    if (!session.isOpen) {
-      this.#pool.release(slot);
-      throw new BadArgument("the connection closed while waiting for a handler");
-    }
-    let held = this.#held.get(session);
-    if (!held) {
-      held = new Set();
-      this.#held.set(session, held);
-      const mine = held;
-      session.closed.then(() => {
-        for (const s of mine) this.#pool.release(s);
-        mine.clear();
-      });
-    }
-    held.add(slot);
-    return slot;
-  }
-
-  /** The slot `id` if `session` holds it. */
-  slot(session: Session, id: number): Slot {
-    for (const slot of this.#held.get(session) ?? []) if (slot.id === id) return slot;
-    throw new BadArgument(
-      `handler ${id} is not held by this connection (ask for one with getClient)`,
-    );
-  }
-
-  /** Let go of slot `id`. */
-  release(session: Session, id: number): void {
-    const slot = this.slot(session, id);
-    this.#held.get(session)!.delete(slot);
-    this.#pool.release(slot);
   }
 }
 
@@ -209,7 +184,12 @@ function handlersFor(
         argCount(args, 1, GatewayOp.Acquire);
         const waitMs = argInt(args, 0, "wait", 0);
         const slot = await leases.acquire(call.session, waitMs);
-        return { handler: slot.id, subroutines: pool.subroutines, callTimeoutMs };
+        return {
+          handler: slot.id,
+          subroutines: pool.subroutines,
+          callTimeoutMs,
+          leaseIdleMs: leases.idleMs,
+        };
       },
       [GatewayOp.Release]: (args, call) => {
         argCount(args, 1, GatewayOp.Release);

@@ -39,14 +39,20 @@ interface Waiter {
 /** See the module docs. */
 export class HandlerPool {
   readonly #moduleUrl: string;
+  readonly #permissions: Deno.PermissionOptionsObject | undefined;
   readonly #slots: Slot[];
   readonly #waiters: Waiter[] = [];
   /** Told when a slot's Worker is replaced (and why). */
   onReplace: ((slot: Slot, reason: Error) => void) | undefined;
   #stopped = false;
 
-  private constructor(moduleUrl: string, links: HandlerWorkerLink[]) {
+  private constructor(
+    moduleUrl: string,
+    permissions: Deno.PermissionOptionsObject | undefined,
+    links: HandlerWorkerLink[],
+  ) {
     this.#moduleUrl = moduleUrl;
+    this.#permissions = permissions;
     this.#slots = links.map((link, k) => ({
       id: k + 1,
       link,
@@ -56,10 +62,17 @@ export class HandlerPool {
     for (const slot of this.#slots) this.#watch(slot);
   }
 
-  /** Start `size` Workers, each importing the module at `moduleUrl`; fails if it cannot load. */
-  static async start(size: number, moduleUrl: string): Promise<HandlerPool> {
+  /**
+   * Start `size` Workers, each importing the module at `moduleUrl` (with `permissions` if
+   * given); fails if it cannot load.
+   */
+  static async start(
+    size: number,
+    moduleUrl: string,
+    permissions?: Deno.PermissionOptionsObject,
+  ): Promise<HandlerPool> {
     const started = await Promise.allSettled(
-      Array.from({ length: size }, () => HandlerWorkerLink.spawn(moduleUrl)),
+      Array.from({ length: size }, () => HandlerWorkerLink.spawn(moduleUrl, permissions)),
     );
     const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) {
@@ -68,6 +81,7 @@ export class HandlerPool {
     }
     return new HandlerPool(
       moduleUrl,
+      permissions,
       started.map((r) => (r as PromiseFulfilledResult<HandlerWorkerLink>).value),
     );
   }
@@ -151,7 +165,7 @@ export class HandlerPool {
   }
 
   #respawn(slot: Slot, attempt: number, done: () => void): void {
-    HandlerWorkerLink.spawn(this.#moduleUrl).then((link) => {
+    HandlerWorkerLink.spawn(this.#moduleUrl, this.#permissions).then((link) => {
       if (this.#stopped) {
         link.terminate();
         return done();

@@ -54,9 +54,30 @@ export class HandlerWorkerLink {
     };
   }
 
-  /** Start a Worker and import the subroutine module at `moduleUrl` in it. */
-  static spawn(moduleUrl: string): Promise<HandlerWorkerLink> {
-    const worker = new Worker(WORKER_URL, { type: "module" });
+  /**
+   * Start a Worker and import the subroutine module at `moduleUrl` in it, with `permissions`
+   * if given (Deno must run with `--unstable-worker-options`), else the gateway's own.
+   */
+  static spawn(
+    moduleUrl: string,
+    permissions?: Deno.PermissionOptionsObject,
+  ): Promise<HandlerWorkerLink> {
+    let worker: Worker;
+    try {
+      worker = new Worker(
+        WORKER_URL,
+        permissions ? { type: "module", deno: { permissions } } : { type: "module" },
+      );
+    } catch (error) {
+      // Asking for more than the gateway has is NotCapable ("Can't escalate …").
+      return Promise.reject(
+        new BadArgument(
+          `the subroutines cannot be granted more than the gateway has: ${
+            (error as Error).message
+          }`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       worker.onerror = (event) => {
         event.preventDefault();

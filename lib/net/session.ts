@@ -91,6 +91,8 @@ export interface StreamOptions {
 }
 
 const DEFAULT_WINDOW = 16;
+/** How long {@link Session.closeWith} waits for its ERROR to be written. */
+const CLOSE_WITH_WAIT_MS = 1_000;
 /** Error messages are cut to this many characters at most. */
 const MAX_ERROR_CHARS = 4096;
 
@@ -114,6 +116,7 @@ export class Session {
   readonly #sink: StreamSink;
   #nextId: number;
   #inFlight = 0;
+  #received = 0;
   #resumeReading: (() => void) | undefined;
   #closeError: TypenetError | undefined;
 
@@ -220,6 +223,25 @@ export class Session {
     return this.#framed.backlog > WRITE_HIGH_WATER_BYTES ? this.#drained() : undefined;
   }
 
+  /**
+   * Messages received from the other side so far. A role that must tell a silent peer from a
+   * busy one (the gateway, for the handlers a connection holds) watches it change.
+   */
+  get received(): number {
+    return this.#received;
+  }
+
+  /**
+   * Tell the other side why (an ERROR with id 0 carrying `error`'s code and message), then
+   * close once that has been written, or after a short wait for a peer that reads nothing.
+   */
+  async closeWith(error: TypenetError): Promise<void> {
+    if (!this.isOpen) return;
+    this.#sendError(0, error);
+    await withDeadline(this.#framed.drained(), CLOSE_WITH_WAIT_MS, () => error).catch(() => {});
+    this.close();
+  }
+
   /** Close the connection; everything waiting on it fails with `Unavailable`. */
   close(): void {
     this.#framed.close();
@@ -236,6 +258,7 @@ export class Session {
         }
         const message = await this.#framed.read();
         if (message === null) break;
+        this.#received++;
         this.#dispatch(message);
       }
     } catch (error) {

@@ -88,3 +88,8 @@ export function crash(): string {
   }, 0);
   return "crashing";
 }
+
+/** Reads a text file: what the subroutines may read depends on the gateway's grants. */
+export async function readText(path: string): Promise<string> {
+  return await Deno.readTextFile(path);
+}
