@@ -78,3 +78,32 @@ Deno.test("http_node.ts: GET / broadcasts to every node, PUT /value reaches the 
   assert.equal(bad.status, 400);
   await bad.body?.cancel();
 });
+
+Deno.test("examples/backup: usage above the threshold, logs backed up by regex, then removed", async () => {
+  await using backup = runScript(repoPath("examples/backup/run.ts"), [], {
+    permissions: ["--allow-run", "--allow-read", "--allow-write", NET],
+  });
+  const status = await backup.status;
+  await backup.stop();
+  const out = backup.stdout.join("\n");
+  assert.equal(status.code, 0, `${out}\n${backup.stderr.join("\n")}`);
+  assert.match(out, /^typenet gateway listening on 127\.0\.0\.1:\d+ \(pool 5\)$/m);
+  assert.match(out, /^mountUsage → 5 log files, \d+ bytes \(threshold 10000\)$/m);
+  assert.match(out, /^download logs\/\*\.log → 5 files, \d+ bytes into /m);
+  assert.match(out, /^removeLogs → 5 removed$/m);
+  assert.match(out, /^left in the app's logs: settings\.json$/m);
+});
+
+Deno.test("examples/sensor_stream.ts: a swarm's shards in ident order; a camera's newest frames", async () => {
+  await using example = runScript(repoPath("examples/sensor_stream.ts"), [], {
+    permissions: [NET, "--allow-read"],
+  });
+  const status = await example.status;
+  await example.stop();
+  const out = example.stdout.join("\n");
+  assert.equal(status.code, 0, `${out}\n${example.stderr.join("\n")}`);
+  assert.match(out, /^sensor: 3000 readings from 3 handlers, in ident order, in \d+ ms/m);
+  const camera = out.match(/^camera: showed 10 frames, up to frame (\d+); (\d+) stale frames/m);
+  assert.ok(camera, out);
+  assert.ok(Number(camera[2]) > 0, "a viewer ten times slower than the camera skipped frames");
+});

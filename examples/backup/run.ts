@@ -28,6 +28,7 @@ const gateway = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
     "--quiet",
+    "--unstable-worker-options", // lets the gateway narrow what subroutines may do
     "--allow-net=127.0.0.1",
     `--allow-read=${new URL("../../", import.meta.url).pathname},${app}`,
     `--allow-write=${app}`,
@@ -39,6 +40,11 @@ const gateway = new Deno.Command(Deno.execPath(), {
     SUBROUTINES,
     "--root",
     app,
+    // The subroutines only look at and remove logs: that is all they may touch.
+    "--subroutine-allow",
+    `read=${app}/logs`,
+    "--subroutine-allow",
+    `write=${app}/logs`,
   ],
   stdout: "piped",
   stderr: "inherit",
@@ -55,7 +61,10 @@ try {
   reader.releaseLock();
   gateway.stdout.cancel().catch(() => {});
   const address = line.match(/listening on (\S+)/)![1];
-  console.log(`$ typenet gateway --subroutines examples/backup/subroutines.ts --root ${app}`);
+  console.log(
+    `$ typenet gateway --subroutines examples/backup/subroutines.ts --root ${app} ` +
+      `--subroutine-allow read=${app}/logs --subroutine-allow write=${app}/logs`,
+  );
   console.log(line.trim());
 
   await using ctl = await Controller.connect(address, { downloadDir: backup });

@@ -70,7 +70,7 @@ export const DEFAULT_POOL = 5;
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 /** See the module docs. */
-export class Gateway {
+export class Gateway implements AsyncDisposable {
   /** `host:port` as bound. */
   readonly address: string;
   /** The port actually bound. */
@@ -79,6 +79,7 @@ export class Gateway {
   readonly #pool: HandlerPool;
   readonly #leases: Leases;
   readonly #stopped = Promise.withResolvers<void>();
+  #stopping: Promise<void> | undefined;
 
   private constructor(server: Server, pool: HandlerPool, leases: Leases) {
     this.#server = server;
@@ -154,11 +155,19 @@ export class Gateway {
   }
 
   /** Stop: close every connection and every Worker. */
-  async stop(): Promise<void> {
-    this.#leases.stop();
-    await this.#server.close();
-    await this.#pool.stop();
-    this.#stopped.resolve();
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#leases.stop();
+      await this.#server.close();
+      await this.#pool.stop();
+      this.#stopped.resolve();
+    })();
+    return this.#stopping;
+  }
+
+  /** `await using gateway = await Gateway.start(…)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 }
 

@@ -9,11 +9,15 @@
  * const ctl = await Controller.connect("127.0.0.1:1857", { downloadDir: "backup" });
  * const swarm = await ctl.swarm(4);
  * await swarm.download({ folder: "logs" }, { onProgress: (p) => console.log(p.bytes) });
+ * for await (const [ident, reading] of swarm.stream("sensor", (k, n) => [k, n])) {
+ *   if (ident >= 100) break; // readings of every handler, in ident order
+ * }
  * await swarm.close();
  * ```
  * @module
  */
 import { FileOp } from "../wire/gateway_protocol.ts";
+import { mergeByIdent } from "./ordered_merge.ts";
 import type { Client } from "./controller.ts";
 import { partialsOf, sha256Of } from "./file_service.ts";
 import {
@@ -110,6 +114,22 @@ export class Swarm implements AsyncDisposable {
       }
     }));
     return progress.summary();
+  }
+
+  /**
+   * Run the generator `name` on every client's handler — with `args(index, count)`, so that each
+   * can read its own share (a channel, a shard) — and read the items of all of them as one
+   * stream in ident order. Each generator's idents must increase; the merge holds one item per
+   * client and reads each only as fast as the loop does. Leaving the loop stops every generator.
+   */
+  stream(
+    name: string,
+    args: (index: number, count: number) => unknown[],
+  ): AsyncGenerator<[number, unknown, number]> {
+    const count = this.clients.length;
+    return mergeByIdent(
+      this.clients.map((client, k) => client.stream(name, args(k, count))),
+    );
   }
 
   /** Close every client (their handlers go back to the pool). */
