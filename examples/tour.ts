@@ -1,7 +1,8 @@
 /**
  * The typenet tour (`deno task demo`): starts two list servers on 127.0.0.1, uses one List
  * spread over both, prints each step and what it returned, then stops the servers; then a
- * cluster of three nodes (examples/tour_cluster.ts).
+ * cluster of three nodes (examples/tour_cluster.ts); then a gateway and the backup example
+ * (examples/tour_gateway.ts).
  *
  * It asks for ports 4444 and 4445, as in the README, and takes free ports if those are busy.
  *
@@ -13,6 +14,7 @@
  */
 import { List, UnsupportedOperation } from "../mod.ts";
 import { clusterTour } from "./tour_cluster.ts";
+import { gatewayTour } from "./tour_gateway.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -25,9 +27,13 @@ export interface Running {
 }
 
 /** Start `typenet ARGS`; resolves once it prints its ready line, which `ready` parses. */
-export async function startTypenet(args: string[], ready: RegExp): Promise<Running> {
+export async function startTypenet(
+  args: string[],
+  ready: RegExp,
+  permissions: string[] = [],
+): Promise<Running> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--allow-net=127.0.0.1", CLI, ...args],
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", ...permissions, CLI, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -134,4 +140,5 @@ if (import.meta.main) {
     await Promise.all(servers.map(stopTypenet));
   }
   await clusterTour();
+  await gatewayTour();
 }

@@ -1,4 +1,7 @@
-/** `deno task demo` runs the tour end to end: servers start, the List works, servers stop. */
+/**
+ * `deno task demo` runs the tour end to end: servers start, the List works, servers stop; a
+ * cluster; a gateway and the backup example.
+ */
 import assert from "node:assert/strict";
 import { repoPath, runScript } from "./support/process.ts";
 
@@ -14,6 +17,11 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
     m[1]
   );
   assert.equal(hosts.length, 2);
+  // The gateway part: the tour's gateway, then the backup example's.
+  assert.equal(
+    [...out.matchAll(/^typenet gateway listening on 127\.0\.0\.1:\d+ \(pool 5\)$/gm)].length,
+    2,
+  );
   // The cluster: three node processes, and each holds the value the tour's node set.
   assert.equal([...out.matchAll(/^typenet node \S+ cluster port /gm)].length, 3);
   assert.equal([...out.matchAll(/ → \{"lamp":"on","by":"the tour"\}$/gm)].length, 3);
@@ -31,6 +39,12 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
       'await node.set({ lamp: "on", by: "the tour" })  → delivered to 3, failed 0',
       "→ delivered to 4 of 4 members",
       "stopping the cluster",
+      'await client.ping("Hello there..")  → "Hello there.."',
+      "→ idents 0, 1, 2, 3, 4",
+      "→ 300 readings from 3 handlers, in ident order",
+      "stopping the gateway",
+      "removeLogs → 5 removed",
+      "left in the app's logs: settings.json",
     ]
   ) {
     assert.ok(out.includes(line), `the tour should print:\n${line}\n--- it printed:\n${out}`);
