@@ -155,6 +155,33 @@ Deno.test("gateway files: download, upload, resume, confinement, swarm", async (
       );
     });
 
+    await t.step("a whole-file read ends with the SHA-256 of what it sent", async () => {
+      const items: unknown[] = [];
+      for await (const item of client.session.stream(FileOp.Read, ["logs/b.log", 0, null, true])) {
+        items.push(item);
+      }
+      const sha256 = items.pop();
+      assert.equal(sha256, await sha256Of(`${root}/logs/b.log`, Infinity));
+      const sent = items as Uint8Array[];
+      assert.ok(sent.length > 1, "several chunks");
+      assert.equal(sent.reduce((n, chunk) => n + chunk.length, 0), logs["b.log"].length);
+      const empty: unknown[] = [];
+      for await (
+        const item of client.session.stream(FileOp.Read, ["logs/sub/d.log", 0, null, true])
+      ) {
+        empty.push(item);
+      }
+      assert.deepEqual(empty, [await sha256Of(`${root}/logs/sub/d.log`, Infinity)]);
+      const partial = client.session.stream(FileOp.Read, ["logs/b.log", 5, null, true]);
+      await rejectsWith(
+        async () => {
+          for await (const _ of partial) { /* refused before any item */ }
+        },
+        BadArgument,
+        "reads a whole file",
+      );
+    });
+
     await t.step("nothing outside the shared folder: .., absolute paths, links out", async () => {
       await rejectsWith(
         () => client.download({ paths: ["../etc/passwd"] }),

@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
 import { encodeValue } from "../wire/codec.ts";
-import { BadArgument, LimitExceeded, NotFound } from "../wire/errors.ts";
+import { BadArgument, LimitExceeded, NotFound, Unavailable } from "../wire/errors.ts";
 import { FileOp } from "../wire/gateway_protocol.ts";
 import { defineHandlers, type Handlers } from "../net/handlers.ts";
 import type { SharedFolder } from "./shared_folder.ts";
@@ -78,12 +78,20 @@ export class FileService {
       },
       streams: {
         [FileOp.Read]: (args, call) => {
-          argCount(args, 3, FileOp.Read);
+          if (args.length !== 3 && args.length !== 4) {
+            throw new BadArgument(`${FileOp.Read} takes 3 or 4 arguments, got ${args.length}`);
+          }
           const path = argString(args, 0, "path", 4096);
           const offset = argInt(args, 1, "offset", 0);
           const length = args[2] === null ? Infinity : argInt(args, 2, "length", 0);
+          const withSha256 = args[3] === true;
+          if (withSha256 && (offset !== 0 || length !== Infinity)) {
+            throw new BadArgument(
+              "a read with its SHA-256 reads a whole file (offset 0, length nil)",
+            );
+          }
           const chunk = Math.min(CHUNK_BYTES, Math.floor(call.session.peerMaxFrameBytes / 2));
-          return this.#read(path, offset, length, chunk);
+          return this.#read(path, offset, length, chunk, withSha256);
         },
       },
     });
@@ -127,32 +135,61 @@ export class FileService {
 
   /** An existing regular file's real path. */
   async #file(path: string): Promise<string> {
-    const real = await this.#folder.resolveExisting(path);
-    if (!(await Deno.stat(real)).isFile) throw new BadArgument(`'${path}' is not a file`);
-    return real;
+    return (await this.#fileInfo(path)).real;
   }
 
-  /** Bytes `offset…offset+length` of `path`, as chunks. */
-  async *#read(path: string, offset: number, length: number, chunk: number) {
-    const file = await Deno.open(await this.#file(path), { read: true });
+  /** An existing regular file's real path and what `stat` says of it. */
+  async #fileInfo(path: string): Promise<{ real: string; info: Deno.FileInfo }> {
+    const real = await this.#folder.resolveExisting(path);
+    const info = await Deno.stat(real);
+    if (!info.isFile) throw new BadArgument(`'${path}' is not a file`);
+    return { real, info };
+  }
+
+  /**
+   * Bytes `offset…offset+length` of `path`, as chunks; with `withSha256`, then the SHA-256 of
+   * everything sent, hashed as it was read (one pass over the file, not two). The file must not
+   * change meanwhile: its size and mtime are compared before and after.
+   */
+  async *#read(path: string, offset: number, length: number, chunk: number, withSha256: boolean) {
+    const { real, info: before } = await this.#fileInfo(path);
+    const hash = withSha256 ? createHash("sha256") : undefined;
+    const file = await Deno.open(real, { read: true });
     try {
-      await file.seek(offset, Deno.SeekMode.Start);
+      if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+      // One buffer for the whole read, no bigger than the file: the session encodes (copies)
+      // each chunk as soon as it is yielded, before asking for the next.
+      const buffer = new Uint8Array(
+        Math.max(1, Math.min(chunk, length, before.size - Math.min(offset, before.size))),
+      );
       let left = length;
+      let sent = 0;
       while (left > 0) {
-        const buffer = new Uint8Array(Math.min(chunk, left));
+        const target = buffer.subarray(0, Math.min(buffer.length, left));
         let filled = 0;
-        while (filled < buffer.length) {
-          const n = await file.read(buffer.subarray(filled));
+        while (filled < target.length) {
+          const n = await file.read(target.subarray(filled));
           if (n === null) break;
           filled += n;
         }
-        if (filled === 0) return;
-        yield buffer.subarray(0, filled);
+        if (filled === 0) break;
+        const bytes = target.subarray(0, filled);
+        hash?.update(bytes);
+        yield bytes;
         left -= filled;
-        if (filled < buffer.length) return;
+        sent += filled;
+        // A whole-file read stops at the size it began with (a change shows in the check below).
+        if (filled < target.length || (hash && sent >= before.size)) break;
       }
     } finally {
       file.close();
+    }
+    if (hash) {
+      const after = await Deno.stat(real);
+      if (after.size !== before.size || after.mtime?.getTime() !== before.mtime?.getTime()) {
+        throw new Unavailable(`'${path}' changed while it was being read; read it again`);
+      }
+      yield hash.digest("hex");
     }
   }
 

@@ -18,16 +18,19 @@
  */
 import { FileOp } from "../wire/gateway_protocol.ts";
 import { mergeByIdent } from "./ordered_merge.ts";
+import { LocalIndex } from "./local_index.ts";
 import type { Client } from "./controller.ts";
 import { partialsOf, sha256Of } from "./file_service.ts";
 import {
   downloadOne,
   type DownloadSpec,
+  FILES_IN_FLIGHT,
   finishDownload,
   inParallel,
   localPath,
   type RemoteFile,
   remoteFiles,
+  SMALL_FILE_BYTES,
   tracker,
   type TransferOptions,
   type TransferSummary,
@@ -58,24 +61,40 @@ export class Swarm implements AsyncDisposable {
     const progress = tracker(files.map((f) => [f.source, f.size]), options.onProgress);
     const big = files.filter((f) => f.size >= SPLIT_BYTES && this.clients.length > 1);
     const small = files.filter((f) => !big.includes(f));
-    // Small files: a shared queue, each client taking the next free one (a few at a time).
-    let next = 0;
-    await Promise.all(this.clients.map((client) =>
-      inParallel(
-        Array.from({ length: options.concurrency ?? 4 }),
-        options.concurrency ?? 4,
-        async () => {
-          while (next < small.length) {
-            const file = small[next++];
-            const moved = await downloadOne(
-              client.session,
-              file,
-              this.#downloadDir,
-              (n) => progress.bytes(file.source, n),
-            );
-            progress.fileDone(file.source, moved);
-          }
-        },
+    // The others: shared queues (small files, bigger ones), each client taking the next free
+    // one, several at a time.
+    const local = new LocalIndex();
+    const queues = [
+      {
+        files: small.filter((f) => f.size <= SMALL_FILE_BYTES),
+        next: 0,
+        perClient: FILES_IN_FLIGHT.small,
+      },
+      {
+        files: small.filter((f) => f.size > SMALL_FILE_BYTES),
+        next: 0,
+        perClient: FILES_IN_FLIGHT.big,
+      },
+    ];
+    await Promise.all(this.clients.flatMap((client) =>
+      queues.map((queue) =>
+        inParallel(
+          Array.from({ length: options.concurrency ?? queue.perClient }),
+          options.concurrency ?? queue.perClient,
+          async () => {
+            while (queue.next < queue.files.length) {
+              const file = queue.files[queue.next++];
+              const moved = await downloadOne(
+                client.session,
+                file,
+                this.#downloadDir,
+                (n) => progress.bytes(file.source, n),
+                local,
+              );
+              progress.fileDone(file.source, moved);
+            }
+          },
+        )
       )
     ));
     // Big files: one at a time, each cut into a range per client.

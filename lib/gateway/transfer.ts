@@ -14,12 +14,14 @@
  * @module
  */
 import { basename } from "node:path";
-import { BadArgument } from "../wire/errors.ts";
+import { createHash } from "node:crypto";
+import { BadArgument, ProtocolError } from "../wire/errors.ts";
 import { decodeValue } from "../wire/codec.ts";
 import { FileOp } from "../wire/gateway_protocol.ts";
 import type { Session } from "../net/session.ts";
 import { CHUNK_BYTES, type ListedFile, partialsOf, sha256Of } from "./file_service.ts";
 import { SharedFolder } from "./shared_folder.ts";
+import { LocalIndex } from "./local_index.ts";
 
 /** Which files to download: a folder (all of it, or the paths under it a regex matches), or paths. */
 export type DownloadSpec = { folder: string; regex?: string | RegExp } | { paths: string[] };
@@ -52,7 +54,10 @@ export interface TransferSummary {
 export interface TransferOptions {
   /** Told as the transfer goes. */
   onProgress?: (progress: Progress) => void;
-  /** Files in flight at once on the connection (default 8). */
+  /**
+   * Files in flight at once on a connection (default: 32 of those up to 256 KiB, whose cost
+   * is round trips and file operations, and 4 bigger ones).
+   */
   concurrency?: number;
 }
 
@@ -124,8 +129,15 @@ export async function downloadFiles(
 ): Promise<TransferSummary> {
   const files = await remoteFiles(session, spec);
   const progress = tracker(files.map((f) => [f.source, f.size]), options.onProgress);
-  await inParallel(files, options.concurrency ?? 8, async (file) => {
-    const moved = await downloadOne(session, file, destDir, (n) => progress.bytes(file.source, n));
+  const local = new LocalIndex();
+  await eachFile(files, (file) => file.size, options.concurrency, async (file) => {
+    const moved = await downloadOne(
+      session,
+      file,
+      destDir,
+      (n) => progress.bytes(file.source, n),
+      local,
+    );
     progress.fileDone(file.source, moved);
   });
   return progress.summary();
@@ -133,19 +145,85 @@ export async function downloadFiles(
 
 /**
  * Download one file into `destDir`: skipped if identical, resumed if a matching partial is
- * there. Resolves to whether bytes were moved (false: it was already identical).
+ * there. Resolves to whether bytes were moved (false: it was already identical). `local` is
+ * what the transfer knows of its local folders (shared by its files).
  */
 export async function downloadOne(
   session: Session,
   file: RemoteFile,
   destDir: string,
   onBytes: (n: number) => void,
+  local: LocalIndex = new LocalIndex(),
 ): Promise<boolean> {
   const dest = localPath(destDir, file.local);
-  const sha256 = await session.request(FileOp.Hash, [file.source, null]) as string;
-  if (await localHashIs(dest, file.size, sha256)) return false;
   const { partial } = partialsOf(dest);
-  let offset = await sizeOf(partial) ?? 0;
+  const [destSize, partialSize] = await Promise.all([local.sizeOf(dest), local.sizeOf(partial)]);
+  await local.makeFolder(dirOf(partial));
+  if (destSize !== file.size && !partialSize) {
+    // Nothing here to compare or go on from: one pass, the gateway's checksum at the end.
+    await fetchWhole(session, file, partial, onBytes);
+  } else {
+    const sha256 = await session.request(FileOp.Hash, [file.source, null]) as string;
+    if (destSize === file.size && await sha256Of(dest, file.size) === sha256) return false;
+    await fetchRest(session, file, partial, partialSize ?? 0, onBytes);
+    await checkPartial(partial, file, sha256, await sha256Of(partial, Infinity));
+  }
+  await placeFile(partial, dest, file);
+  return true;
+}
+
+/** Read all of `file` into `partial`, hashing as it arrives; checked against the gateway's. */
+async function fetchWhole(
+  session: Session,
+  file: RemoteFile,
+  partial: string,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const hash = createHash("sha256");
+  let theirs: string | undefined;
+  // Opened at the first chunk, unless the file comes whole in one (then one write does it).
+  let out: Deno.FsFile | undefined;
+  let held: Uint8Array | undefined;
+  try {
+    const items = session.stream(FileOp.Read, [file.source, 0, null, true], { window: 8 });
+    for await (const item of items) {
+      if (typeof item === "string") {
+        theirs = item;
+        break;
+      }
+      const bytes = item as Uint8Array;
+      hash.update(bytes);
+      onBytes(bytes.length);
+      if (!out && !held && bytes.length === file.size) {
+        held = bytes;
+        continue;
+      }
+      out ??= await Deno.open(partial, { write: true, create: true, truncate: true });
+      for (const piece of held ? [held, bytes] : [bytes]) {
+        let written = 0;
+        while (written < piece.length) written += await out.write(piece.subarray(written));
+      }
+      held = undefined;
+    }
+  } finally {
+    out?.close();
+  }
+  if (!out) await Deno.writeFile(partial, held ?? new Uint8Array(0));
+  if (theirs === undefined) {
+    throw new ProtocolError(`the read of '${file.source}' ended without its SHA-256`);
+  }
+  await checkPartial(partial, file, theirs, hash.digest("hex"));
+}
+
+/** Append `file`'s bytes from `offset` (what `partial` holds already) to `partial`. */
+async function fetchRest(
+  session: Session,
+  file: RemoteFile,
+  partial: string,
+  have: number,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  let offset = have;
   if (offset > 0) {
     // Go on from what is there only if it is the start of this very file.
     const remote = offset <= file.size
@@ -153,7 +231,6 @@ export async function downloadOne(
       : "";
     if (remote !== await sha256Of(partial, offset)) offset = 0;
   }
-  await Deno.mkdir(dirOf(partial), { recursive: true });
   const out = await Deno.open(partial, { write: true, create: true, truncate: offset === 0 });
   try {
     await out.truncate(offset);
@@ -168,8 +245,29 @@ export async function downloadOne(
   } finally {
     out.close();
   }
-  await finishDownload(dest, file, sha256);
-  return true;
+}
+
+/** A partial whose checksum is not the gateway's is removed, and the download fails. */
+async function checkPartial(
+  partial: string,
+  file: RemoteFile,
+  expected: string,
+  actual: string,
+): Promise<void> {
+  if (actual === expected) return;
+  await Deno.remove(partial).catch(() => {});
+  throw new BadArgument(
+    `'${file.source}' arrived with another checksum than the gateway's (did it change meanwhile?); ` +
+      `the partial file was removed`,
+  );
+}
+
+/** A checked partial becomes the file: mode, mtime, then the rename. */
+async function placeFile(partial: string, dest: string, file: RemoteFile): Promise<void> {
+  await Deno.chmod(partial, file.mode & 0o7777);
+  const mtime = new Date(file.mtimeMs);
+  await Deno.utime(partial, mtime, mtime);
+  await Deno.rename(partial, dest);
 }
 
 /** Check a downloaded partial against the source's hash and make it the file. */
@@ -179,17 +277,8 @@ export async function finishDownload(
   sha256: string,
 ): Promise<void> {
   const { partial } = partialsOf(dest);
-  if (await sha256Of(partial, Infinity) !== sha256) {
-    await Deno.remove(partial).catch(() => {});
-    throw new BadArgument(
-      `'${file.source}' arrived with another checksum than the gateway's (did it change meanwhile?); ` +
-        `the partial file was removed`,
-    );
-  }
-  await Deno.chmod(partial, file.mode & 0o7777);
-  const mtime = new Date(file.mtimeMs);
-  await Deno.utime(partial, mtime, mtime);
-  await Deno.rename(partial, dest);
+  await checkPartial(partial, file, sha256, await sha256Of(partial, Infinity));
+  await placeFile(partial, dest, file);
 }
 
 /**
@@ -215,7 +304,8 @@ export async function uploadFiles(
     return { path, remote: prefix ? `${prefix}/${name}` : name, info };
   }));
   const progress = tracker(files.map((f) => [f.remote, f.info.size]), options.onProgress);
-  await inParallel(files, options.concurrency ?? 8, async ({ path, remote, info }) => {
+  await eachFile(files, (file) => file.info.size, options.concurrency, async (file) => {
+    const { path, remote, info } = file;
     const moved = await uploadOne(session, path, remote, info, (n) => progress.bytes(remote, n));
     progress.fileDone(remote, moved);
   });
@@ -284,6 +374,30 @@ export function localPath(destDir: string, relative: string): string {
   return [destDir.replace(/\/+$/, "") || ".", ...segments].join("/");
 }
 
+/** Files up to this size travel many at a time (they cost round trips, not bandwidth). */
+export const SMALL_FILE_BYTES = 256 * 1024;
+
+/** Files of each kind in flight at once on one connection, unless the caller says. */
+export const FILES_IN_FLIGHT = { small: 32, big: 4 };
+
+/**
+ * Run `work` on each file: small ones (see {@link SMALL_FILE_BYTES}) and big ones side by side,
+ * each at most `concurrency` (or {@link FILES_IN_FLIGHT}) at once.
+ */
+export async function eachFile<T>(
+  files: T[],
+  size: (file: T) => number,
+  concurrency: number | undefined,
+  work: (file: T) => Promise<void>,
+): Promise<void> {
+  const small = files.filter((file) => size(file) <= SMALL_FILE_BYTES);
+  const big = files.filter((file) => size(file) > SMALL_FILE_BYTES);
+  await Promise.all([
+    inParallel(small, concurrency ?? FILES_IN_FLIGHT.small, work),
+    inParallel(big, concurrency ?? FILES_IN_FLIGHT.big, work),
+  ]);
+}
+
 /** Run `work` on each item, at most `limit` at once; the first failure fails it all. */
 export async function inParallel<T>(
   items: T[],
@@ -338,20 +452,6 @@ export function tracker(
       return { moved: state.moved, skipped: state.skipped, bytes: state.moving };
     },
   };
-}
-
-async function localHashIs(path: string, size: number, sha256: string): Promise<boolean> {
-  return await sizeOf(path) === size && await sha256Of(path, size) === sha256;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    const info = await Deno.stat(path);
-    return info.isFile ? info.size : undefined;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
 }
 
 function dirOf(path: string): string {
