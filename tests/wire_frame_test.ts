@@ -60,6 +60,26 @@ Deno.test("memory grows with the bytes that arrive, not with what a header annou
   assert.equal(decoder.next(), undefined);
 });
 
+Deno.test("a frame as big as one that arrived whole gets its room at once; bigger ones do not", () => {
+  const MiB = 1024 * 1024;
+  const decoder = new FrameDecoder(16 * MiB);
+  const header = (n: number) =>
+    new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  decoder.push(header(MiB));
+  decoder.push(new Uint8Array(MiB));
+  assert.equal(decoder.next()?.length, MiB);
+  // The next 1 MiB frame: room for all of it as soon as its header and a few bytes are in.
+  decoder.push(header(MiB));
+  decoder.push(new Uint8Array(20_000));
+  assert.ok(decoder.readTarget().length >= MiB - 20_000, "room for the rest of the frame");
+  decoder.push(new Uint8Array(MiB - 20_000));
+  assert.equal(decoder.next()?.length, MiB);
+  // A 16 MiB header is still only given room in step with what arrives.
+  decoder.push(header(16 * MiB));
+  decoder.push(new Uint8Array(20_000));
+  assert.ok(decoder.readTarget().length < 2 * MiB);
+});
+
 Deno.test("an incomplete frame waits for more bytes", () => {
   const decoder = new FrameDecoder(1024);
   decoder.push(new Uint8Array([0, 0, 0, 3, 1, 2]));

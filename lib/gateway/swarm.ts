@@ -164,14 +164,13 @@ export class Swarm implements AsyncDisposable {
   /** One big file, each client reading a range of it into one partial file. */
   async #downloadSplit(file: RemoteFile, onBytes: (n: number) => void): Promise<boolean> {
     const first = this.clients[0].session;
-    const sha256 = await first.request(FileOp.Hash, [file.source, null]) as string;
+    // The gateway hashes the file while the ranges come (its hash is needed only at the end),
+    // unless a file of that size is here already and may be identical.
+    const hashing = first.request(FileOp.Hash, [file.source, null]) as Promise<string>;
+    hashing.catch(() => {}); // awaited below; a failure of the ranges must not leave it unheard
     const dest = localPath(this.#downloadDir, file.local);
-    try {
-      const info = await Deno.stat(dest);
-      if (info.size === file.size && await sha256Of(dest, file.size) === sha256) return false;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    const here = await new LocalIndex().sizeOf(dest);
+    if (here === file.size && await sha256Of(dest, file.size) === await hashing) return false;
     const { partial } = partialsOf(dest);
     await Deno.mkdir(dest.slice(0, dest.lastIndexOf("/")) || ".", { recursive: true });
     const out = await Deno.open(partial, { write: true, create: true, truncate: true });
@@ -198,7 +197,7 @@ export class Swarm implements AsyncDisposable {
         range.close();
       }
     }));
-    await finishDownload(dest, file, sha256);
+    await finishDownload(dest, file, await hashing);
     return true;
   }
 }

@@ -52,6 +52,8 @@ export class FrameDecoder {
   #start = 0;
   #end = 0;
   #chunkBytes = READ_CHUNK_BYTES;
+  /** The largest body that has arrived whole. */
+  #largestFrame = 0;
 
   /** Make a decoder that refuses bodies over `maxFrameBytes`. */
   constructor(maxFrameBytes: number) {
@@ -75,7 +77,12 @@ export class FrameDecoder {
       // doubling), not with what a header announces, so four bytes cannot make us allocate
       // a 16 MiB body that never comes.
       const pending = this.#end - this.#start;
-      const frame = Math.min(this.#bytesNeededForNextFrame(), pending * 2);
+      // A frame no bigger than one the peer has already sent whole is made room for at once
+      // (no doubling and copying as it arrives): the peer has shown it pays for such frames.
+      const frame = Math.min(
+        this.#bytesNeededForNextFrame(),
+        Math.max(pending * 2, FRAME_HEADER_BYTES + this.#largestFrame),
+      );
       // A frame bigger than a read buffer says this connection moves bulk data: read more
       // at a time from now on.
       if (frame > this.#chunkBytes) this.#chunkBytes = BULK_READ_BYTES;
@@ -117,6 +124,7 @@ export class FrameDecoder {
     }
     const bodyStart = this.#start + FRAME_HEADER_BYTES;
     if (this.#end - bodyStart < length) return undefined;
+    if (length > this.#largestFrame) this.#largestFrame = length;
     this.#start = bodyStart + length;
     return this.#buf.subarray(bodyStart, this.#start);
   }
