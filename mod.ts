@@ -78,6 +78,7 @@ export type {
   SessionStats,
   StreamOptions,
 } from "./lib/net/session.ts";
+export type { WindowGrowth } from "./lib/net/stream_reader.ts";
 export type { StreamReader } from "./lib/net/stream_reader.ts";
 export {
   type CallContext,

@@ -58,7 +58,10 @@ export interface StreamCallbacks {
 export interface StreamOptions extends StreamCallbacks {
   /** Keep only the newest unread item when the reader falls behind (a camera feed). */
   latest?: boolean;
-  /** Items the gateway may send ahead of the reader (default 16). */
+  /**
+   * Items the gateway may send ahead of the reader (default: 16, widening for small items
+   * towards 1 MiB in flight).
+   */
   window?: number;
 }
 
@@ -236,7 +239,12 @@ export class Client implements AsyncDisposable {
       GatewayOp.Stream,
       [this.handler, name, encodeValue(args), options.latest === true],
       // Latest: one item in flight, so that the gateway (not this reader) holds the newest.
-      { window: options.latest ? 1 : options.window ?? 16, timeoutMs: 0 },
+      // Otherwise the window widens for small items, up to about 1 MiB in flight.
+      options.latest ? { window: 1, timeoutMs: 0 } : {
+        window: options.window ?? 16,
+        timeoutMs: 0,
+        grow: options.window === undefined ? ITEM_WINDOW_GROWTH : undefined,
+      },
     );
     const items = (async function* () {
       for await (const item of reader) {
@@ -297,6 +305,13 @@ export class Client implements AsyncDisposable {
     return this.closeHandler();
   }
 }
+
+/** A stream's window widens towards 1 MiB of items in flight, at most 1,024 items. */
+const ITEM_WINDOW_GROWTH = {
+  maxWindow: 1024,
+  bytesAhead: 1024 * 1024,
+  sizeOf: (item: unknown) => ((item as [number, Uint8Array])[1]?.length ?? 0) + 16,
+};
 
 /** What `gw.acquire` answers. */
 interface AcquireAnswer {

@@ -1,14 +1,15 @@
 /**
  * A gateway handler Worker: it imports the operator's subroutine module once and runs its
  * functions for one client at a time. Arguments arrive encoded and results leave encoded (the
- * main thread never decodes user values); generators are pulled one item per `next`, so a slow
- * client slows the generator instead of filling memory.
+ * main thread never decodes user values); generators run only as far as the main thread grants
+ * (so a slow client slows the generator instead of filling memory), their items batched.
  *
  * Started by `worker_pool.ts`; not meant to be imported.
  * @module
  */
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { TypenetError } from "../wire/errors.ts";
+import { yieldToEventLoop } from "../net/yield.ts";
 import type { FromWorker, SubroutineKind, ToWorker } from "./worker_messages.ts";
 
 const scope = self as unknown as {
@@ -17,7 +18,100 @@ const scope = self as unknown as {
 };
 
 let subroutines: Record<string, unknown> = {};
-const streams = new Map<number, AsyncIterator<unknown> | Iterator<unknown>>();
+const streams = new Map<number, WorkerStream>();
+
+/** Items a stream sends in one message at most. */
+const BATCH_ITEMS = 512;
+/** Payload bytes a stream sends in one message at most. */
+const BATCH_BYTES = 256 * 1024;
+
+/**
+ * One generator, run as far as the main thread's grants allow. What it yields in a burst goes
+ * in one message (a message costs the main thread about as much as a small item), sent once
+ * the burst ends — when the generator waits for something, runs out of grant, fills a batch,
+ * or has gone on past a turn of the event loop — so a slow generator's items leave at once.
+ */
+class WorkerStream {
+  readonly #id: number;
+  readonly #iterator: AsyncIterator<unknown> | Iterator<unknown>;
+  #credit = 0;
+  #pumping = false;
+  #closed = false;
+  #batch: [number, ArrayBuffer][] = [];
+  #batchBytes = 0;
+  #flushQueued = false;
+
+  constructor(id: number, iterator: AsyncIterator<unknown> | Iterator<unknown>) {
+    this.#id = id;
+    this.#iterator = iterator;
+  }
+
+  grant(n: number): void {
+    this.#credit += n;
+    if (!this.#pumping) this.#pump();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    try {
+      await this.#iterator.return?.(undefined);
+    } catch {
+      // A generator that fails while being closed has nothing more to say.
+    }
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#credit > 0 && !this.#closed) {
+        const result = await this.#iterator.next();
+        if (this.#closed) return;
+        if (result.done) {
+          this.#flush();
+          streams.delete(this.#id);
+          post({ t: "end", id: this.#id });
+          return;
+        }
+        const item = result.value;
+        if (!Array.isArray(item) || item.length !== 2 || !Number.isSafeInteger(item[0])) {
+          throw new TypeError(
+            `a stream subroutine must yield [ident, payload] with an integer ident`,
+          );
+        }
+        const payload = encoded(item[1]);
+        this.#credit--;
+        this.#batch.push([item[0], payload]);
+        this.#batchBytes += payload.byteLength;
+        if (
+          this.#credit === 0 || this.#batch.length >= BATCH_ITEMS ||
+          this.#batchBytes >= BATCH_BYTES
+        ) {
+          this.#flush();
+        } else if (!this.#flushQueued) {
+          this.#flushQueued = true;
+          yieldToEventLoop().then(() => {
+            this.#flushQueued = false;
+            this.#flush();
+          });
+        }
+      }
+    } catch (error) {
+      this.#flush();
+      streams.delete(this.#id);
+      fail(this.#id, error);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #flush(): void {
+    if (this.#batch.length === 0 || this.#closed) return;
+    const items = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    post({ t: "items", id: this.#id, items }, items.map(([, payload]) => payload));
+  }
+}
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -87,44 +181,20 @@ async function handle(message: ToWorker): Promise<void> {
     case "open": {
       try {
         const fn = subroutines[message.name] as (...a: unknown[]) => AsyncIterator<unknown>;
-        streams.set(message.id, fn(...args(message.args)));
+        streams.set(message.id, new WorkerStream(message.id, fn(...args(message.args))));
       } catch (error) {
         fail(message.id, error);
       }
       return;
     }
-    case "next": {
-      const stream = streams.get(message.id);
-      if (!stream) return;
-      try {
-        const result = await stream.next();
-        if (result.done) {
-          streams.delete(message.id);
-          post({ t: "end", id: message.id });
-          return;
-        }
-        const item = result.value;
-        if (!Array.isArray(item) || item.length !== 2 || !Number.isSafeInteger(item[0])) {
-          throw new TypeError(
-            `a stream subroutine must yield [ident, payload] with an integer ident`,
-          );
-        }
-        const payload = encoded(item[1]);
-        post({ t: "item", id: message.id, ident: item[0], payload }, [payload]);
-      } catch (error) {
-        streams.delete(message.id);
-        fail(message.id, error);
-      }
+    case "more": {
+      streams.get(message.id)?.grant(message.n);
       return;
     }
     case "close": {
       const stream = streams.get(message.id);
       streams.delete(message.id);
-      try {
-        await stream?.return?.(undefined);
-      } catch {
-        // A generator that fails while being closed has nothing more to say.
-      }
+      await stream?.close();
       post({ t: "closed", id: message.id });
       return;
     }

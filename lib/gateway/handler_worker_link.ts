@@ -38,6 +38,8 @@ export class HandlerWorkerLink {
   readonly #worker: Worker;
   /** Per call or stream id: who waits for its next message. */
   readonly #waiting = new Map<number, Waiting>();
+  /** Per open stream id: the items the Worker has sent ahead. */
+  readonly #streams = new Map<number, LinkStream>();
   /** Per stream id being closed: who waits for "closed" (a `next` may still be pending). */
   readonly #closing = new Map<number, () => void>();
   #nextId = 1;
@@ -136,8 +138,10 @@ export class HandlerWorkerLink {
   }
 
   /**
-   * Start generator `name` with `args`; each `next()` asks the Worker for one more item (with
-   * the same deadline as a call), so the generator runs only as fast as the items are taken.
+   * Start generator `name` with `args`. The Worker runs it only a little ahead of `next()`:
+   * enough items for {@link AHEAD_BYTES} (at least 1, at most {@link AHEAD_ITEMS}), judged by
+   * the sizes seen so far, so the generator runs only as fast as the items are taken. A wait
+   * for an item has the same deadline as a call.
    */
   stream(
     name: string,
@@ -147,33 +151,45 @@ export class HandlerWorkerLink {
     this.#check(name, "generator");
     const id = this.#nextId++;
     const encodedArgs = owned(args);
+    const state = new LinkStream();
+    this.#streams.set(id, state);
     this.#post({ t: "open", id, name, args: encodedArgs }, [encodedArgs]);
-    let finished = false;
+    const topUp = () => {
+      const n = state.wanted();
+      if (n > 0) this.#post({ t: "more", id, n }, []);
+    };
     const iterator: AsyncIterableIterator<[number, Uint8Array]> = {
       next: async () => {
-        if (finished) return { value: undefined, done: true };
-        const answer = await this.#ask(id, { t: "next", id }, [], timeoutMs, `${name}()`)
-          .catch((error) => {
-            finished = true;
-            throw error;
+        while (true) {
+          const item = state.take();
+          if (item) {
+            topUp();
+            return { value: item, done: false };
+          }
+          if (state.failure) {
+            this.#streams.delete(id);
+            throw state.failure;
+          }
+          if (state.ended) {
+            this.#streams.delete(id);
+            return { value: undefined, done: true };
+          }
+          this.#throwIfDead();
+          topUp();
+          await state.arrival(timeoutMs, () => {
+            const error = new TimeoutError(
+              `${name}() ran past the call timeout of ${timeoutMs} ms; its worker was stopped`,
+            );
+            this.terminate(error);
           });
-        if (answer.t === "end") {
-          finished = true;
-          return { value: undefined, done: true };
         }
-        if (answer.t === "item") {
-          return { value: [answer.ident, new Uint8Array(answer.payload)], done: false };
-        }
-        finished = true;
-        throw unexpected(answer);
       },
       return: async () => {
-        if (!finished && this.alive) {
-          finished = true;
-          // The generator's `finally` runs in the Worker before it says "closed".
-          await this.#close(id, timeoutMs);
-        }
-        finished = true;
+        const open = this.#streams.has(id) && !state.ended && !state.failure;
+        this.#streams.delete(id);
+        state.finish();
+        // The generator's `finally` runs in the Worker before it says "closed".
+        if (open && this.alive) await this.#close(id, timeoutMs);
         return { value: undefined, done: true };
       },
       [Symbol.asyncIterator]() {
@@ -262,15 +278,18 @@ export class HandlerWorkerLink {
       this.#closing.delete(message.id);
       return closed?.();
     }
+    const stream = this.#streams.get(message.id);
+    if (stream) {
+      if (message.t === "items") stream.add(message.items);
+      else if (message.t === "end") stream.end();
+      else if (message.t === "error") stream.fail(workerError(message));
+      return;
+    }
     const waiting = this.#waiting.get(message.id);
     if (!waiting) return;
     this.#waiting.delete(message.id);
     if (message.t === "error") {
-      waiting.reject(
-        message.code
-          ? errorFromWire(message.code, message.message)
-          : new RemoteError(`${message.name}: ${message.message}`),
-      );
+      waiting.reject(workerError(message));
       return;
     }
     waiting.resolve(message);
@@ -281,6 +300,8 @@ export class HandlerWorkerLink {
     this.#dead = reason;
     for (const waiting of this.#waiting.values()) waiting.reject(reason);
     this.#waiting.clear();
+    for (const stream of this.#streams.values()) stream.fail(reason);
+    this.#streams.clear();
     for (const closed of this.#closing.values()) closed();
     this.#closing.clear();
     this.#onDeath?.(reason);
@@ -289,6 +310,99 @@ export class HandlerWorkerLink {
   #throwIfDead(): void {
     if (this.#dead) throw this.#dead;
   }
+}
+
+/** How far a stream's generator may run ahead of its reader, in bytes (as judged so far). */
+export const AHEAD_BYTES = 1024 * 1024;
+/** …and in items. */
+export const AHEAD_ITEMS = 1024;
+
+/** The main thread's side of one Worker stream: items sent ahead, and how many to ask for. */
+class LinkStream {
+  readonly #queue: [number, Uint8Array][] = [];
+  #head = 0;
+  /** Items asked for and not yet arrived. */
+  #asked = 0;
+  #seenItems = 0;
+  #seenBytes = 0;
+  #wake: (() => void) | undefined;
+  ended = false;
+  failure: Error | undefined;
+
+  /** Items to ask the Worker for now (0: enough are on their way or here). */
+  wanted(): number {
+    if (this.ended || this.failure) return 0;
+    const average = this.#seenItems === 0 ? AHEAD_BYTES : this.#seenBytes / this.#seenItems;
+    const ahead = Math.max(
+      1,
+      Math.min(AHEAD_ITEMS, Math.floor(AHEAD_BYTES / Math.max(1, average))),
+    );
+    const have = this.#queue.length - this.#head + this.#asked;
+    // Ask in batches (a message each way per batch), once half the lead is used.
+    if (have > ahead / 2) return 0;
+    this.#asked += ahead - have;
+    return ahead - have;
+  }
+
+  take(): [number, Uint8Array] | undefined {
+    if (this.#head === this.#queue.length) return undefined;
+    const item = this.#queue[this.#head++];
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  add(items: [number, ArrayBuffer][]): void {
+    for (const [ident, payload] of items) {
+      this.#queue.push([ident, new Uint8Array(payload)]);
+      this.#seenBytes += payload.byteLength;
+    }
+    this.#seenItems += items.length;
+    this.#asked -= items.length;
+    this.#wakeUp();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.#wakeUp();
+  }
+
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.#wakeUp();
+  }
+
+  /** Stop waiting for anything more. */
+  finish(): void {
+    this.ended = true;
+    this.#wakeUp();
+  }
+
+  /** Resolve when something arrives; call `onTimeout` if nothing does within `timeoutMs`. */
+  arrival(timeoutMs: number, onTimeout: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = timeoutMs > 0 ? setTimeout(onTimeout, timeoutMs) : undefined;
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** A Worker's error message as the error it stands for. */
+function workerError(message: Extract<FromWorker, { t: "error" }>): Error {
+  return message.code
+    ? errorFromWire(message.code, message.message)
+    : new RemoteError(`${message.name}: ${message.message}`);
 }
 
 /** `bytes` as an ArrayBuffer of their own (they are usually a view into a network buffer). */

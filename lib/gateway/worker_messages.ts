@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import type { ToWorker } from "./worker_messages.ts";
- * const message: ToWorker = { t: "next", id: 3 };
+ * const message: ToWorker = { t: "more", id: 3, n: 16 };
  * ```
  * @module
  */
@@ -21,10 +21,10 @@ export type ToWorker =
   | { t: "load"; url: string }
   /** Call `name` with `args` (an encoded array), and `buffer` as `{ buffer }` if given. */
   | { t: "call"; id: number; name: string; args: ArrayBuffer; buffer?: ArrayBuffer }
-  /** Start the generator `name` with `args`; items are asked for one `next` at a time. */
+  /** Start the generator `name` with `args`; it runs only as far as `more` allows. */
   | { t: "open"; id: number; name: string; args: ArrayBuffer }
-  /** The next item of stream `id`. */
-  | { t: "next"; id: number }
+  /** Stream `id` may produce `n` more items. */
+  | { t: "more"; id: number; n: number }
   /** Stop stream `id` (its `finally` runs). */
   | { t: "close"; id: number };
 
@@ -38,8 +38,8 @@ export type FromWorker =
   | { t: "result"; id: number; value: ArrayBuffer }
   /** Call or stream `id` failed: `code` is a typenet error code for typenet errors. */
   | { t: "error"; id: number; code: string; name: string; message: string }
-  /** Stream `id` yielded `[ident, payload]` (the payload encoded). */
-  | { t: "item"; id: number; ident: number; payload: ArrayBuffer }
+  /** Stream `id` yielded these `[ident, payload]` (payloads encoded), in order. */
+  | { t: "items"; id: number; items: [number, ArrayBuffer][] }
   /** Stream `id` is over. */
   | { t: "end"; id: number }
   /** Stream `id` was closed as asked (its `finally` has run). */

@@ -40,7 +40,12 @@ import { WRITE_HIGH_WATER_BYTES, WRITE_STALL_MS } from "./limits.ts";
 import { withDeadline } from "./deadline.ts";
 import { isDisconnect } from "./disconnect.ts";
 import { StreamProducer, type StreamSink } from "./stream_producer.ts";
-import { creditViolation, type StreamControl, StreamReader } from "./stream_reader.ts";
+import {
+  creditViolation,
+  type StreamControl,
+  StreamReader,
+  type WindowGrowth,
+} from "./stream_reader.ts";
 
 /** Counters a server keeps across its sessions. */
 export interface SessionStats {
@@ -88,6 +93,8 @@ export interface StreamOptions {
   window?: number;
   /** Longest wait for any one item; 0 waits forever (default: the request timeout). */
   timeoutMs?: number;
+  /** Let the window widen for small items (see {@link WindowGrowth}). */
+  grow?: WindowGrowth;
 }
 
 const DEFAULT_WINDOW = 16;
@@ -194,7 +201,14 @@ export class Session {
     const window = Math.max(1, options?.window ?? DEFAULT_WINDOW);
     const timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs ?? 0;
     const id = this.#allocateId();
-    const reader = new StreamReader(id, this.#control, window, timeoutMs, () => this.label);
+    const reader = new StreamReader(
+      id,
+      this.#control,
+      window,
+      timeoutMs,
+      () => this.label,
+      options?.grow,
+    );
     if (!this.isOpen) {
       reader.finish(this.#lostError());
       return reader;

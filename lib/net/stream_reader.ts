@@ -36,13 +36,16 @@ interface Waiter {
 export class StreamReader implements AsyncIterableIterator<unknown> {
   readonly #id: number;
   readonly #control: StreamControl;
-  readonly #window: number;
+  #window: number;
   readonly #timeoutMs: number;
   readonly #describe: () => string;
   #queue: unknown[] = [];
   #head = 0;
   #outstanding: number;
   #consumedSinceGrant = 0;
+  readonly #grow: WindowGrowth | undefined;
+  #seenItems = 0;
+  #seenBytes = 0;
   #finished = false;
   #error: Error | undefined;
   #waiter: Waiter | undefined;
@@ -55,10 +58,12 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     window: number,
     timeoutMs: number,
     describe: () => string,
+    grow?: WindowGrowth,
   ) {
     this.#id = id;
     this.#control = control;
     this.#window = window;
+    this.#grow = grow;
     this.#outstanding = window;
     // Beyond a timer's range (~24.8 days) means never.
     this.#timeoutMs = timeoutMs > MAX_TIMER_MS ? 0 : timeoutMs;
@@ -70,6 +75,10 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     if (this.#finished) return true;
     if (this.#outstanding === 0) return false;
     this.#outstanding--;
+    if (this.#grow) {
+      this.#seenItems++;
+      this.#seenBytes += this.#grow.sizeOf(item);
+    }
     if (this.#waiter) {
       this.#settle({ value: item, done: false });
       this.#consumed();
@@ -160,10 +169,22 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     if (this.#finished) return;
     this.#consumedSinceGrant++;
     if (this.#consumedSinceGrant * 2 >= this.#window) {
-      this.#outstanding += this.#consumedSinceGrant;
-      this.#control.sendCredit(this.#id, this.#consumedSinceGrant);
+      const more = this.#consumedSinceGrant + this.#widen();
+      this.#outstanding += more;
+      this.#control.sendCredit(this.#id, more);
       this.#consumedSinceGrant = 0;
     }
+  }
+
+  /** With growth on: widen the window towards `bytesAhead` of items; how many it grew by. */
+  #widen(): number {
+    if (!this.#grow || this.#seenItems === 0) return 0;
+    const average = Math.max(1, this.#seenBytes / this.#seenItems);
+    const target = Math.min(this.#grow.maxWindow, Math.floor(this.#grow.bytesAhead / average));
+    if (target <= this.#window) return 0;
+    const grown = target - this.#window;
+    this.#window = target;
+    return grown;
   }
 
   #settle(result: IteratorResult<unknown>): void {
@@ -179,6 +200,19 @@ export class StreamReader implements AsyncIterableIterator<unknown> {
     clearTimeout(this.#timer);
     waiter.reject(error);
   }
+}
+
+/**
+ * How a reader may widen its window: small items are cheap to have in flight, and a window
+ * that covers a round trip's worth of them keeps the producer busy.
+ */
+export interface WindowGrowth {
+  /** The widest the window may get, in items. */
+  maxWindow: number;
+  /** Aim for about this many bytes in flight (judged by the items' average size). */
+  bytesAhead: number;
+  /** An item's size in bytes. */
+  sizeOf(item: unknown): number;
 }
 
 /** The error a reader gets when the producer sends items it was not granted. */
