@@ -93,6 +93,21 @@ Deno.test("a slow reader holds the producer to the credit it granted", async () 
   });
 });
 
+Deno.test("a growing window widens with small items, and never past its bounds", async () => {
+  await withSession(async (session) => {
+    // Items are small integers (~1 byte each counted as 10): 640 bytes ahead is 64 items.
+    const grow = { maxWindow: 64, bytesAhead: 640, sizeOf: () => 10 };
+    const stream = session.stream("count", ["growing", 10_000], { window: 4, grow });
+    for (let k = 0; k < 10; k++) assert.equal((await stream.next()).value, k);
+    // At the first grant (2 read of 4) the window grew to 64: 4 + 2 + 60 items granted in all,
+    // and no more until 32 more are read (half the new window).
+    await waitFor(async () => (await record(session, "growing")).produced === 66);
+    await session.request("echo", ["round trip"]);
+    assert.equal((await record(session, "growing")).produced, 66);
+    await stream.return();
+  });
+});
+
 Deno.test("breaking out of a stream cancels the producer", async () => {
   await withSession(async (session) => {
     let seen = 0;
