@@ -138,27 +138,35 @@ async function main(): Promise<number> {
     }
     const iperfRate = median(big.iperf3);
     const rsyncRate = median(small.rsync);
+    const row = (what: string, ours: string, anchor: string, ratio: number) =>
+      `| ${what.padEnd(34)} | ${ours.padStart(13)} | ${anchor.padStart(20)} | ${
+        ratio.toFixed(2).padStart(16)
+      } |`;
+    const mbs = (rate: number) => `${(rate / MB).toFixed(0)} MB/s`;
+    const fps = (rate: number) => `${rate.toFixed(0)} files/s`;
     const lines = [
       `typenet gateway files vs ${iperf} and ${rsync} (loopback, median of ${ROUNDS})`,
       "",
-      "| transfer                                  | typenet        | anchor            | typenet ÷ anchor |",
-      "| ----------------------------------------- | -------------- | ----------------- | ---------------- |",
-      ...[1, 2, 4].map((n) => {
-        const rate = median(big[n]);
-        return `| 1 GiB file, ${n} connection${n > 1 ? "s" : " "}                   | ${
-          (rate / MB).toFixed(0).padStart(5)
-        } MB/s     | iperf3 ${(iperfRate / MB).toFixed(0).padStart(5)} MB/s | ${
-          (rate / iperfRate).toFixed(2).padStart(16)
-        } |`;
-      }),
-      ...[4, 1].map((n) => {
-        const rate = median(small[n]);
-        return `| ${SMALL_FILES} × 4 KiB files, ${
-          n === 4 ? "swarm(4)      " : "one connection"
-        }     | ${rate.toFixed(0).padStart(6)} files/s | rsync ${
-          rsyncRate.toFixed(0).padStart(5)
-        } files/s | ${(rate / rsyncRate).toFixed(2).padStart(16)} |`;
-      }),
+      `| ${"transfer".padEnd(34)} | ${"typenet".padStart(13)} | ${
+        "anchor".padStart(20)
+      } | typenet ÷ anchor |`,
+      `| ${"-".repeat(34)} | ${"-".repeat(13)} | ${"-".repeat(20)} | ${"-".repeat(16)} |`,
+      ...[1, 2, 4].map((n) =>
+        row(
+          `1 GiB file, ${n} connection${n > 1 ? "s" : ""}`,
+          mbs(median(big[n])),
+          `iperf3 ${mbs(iperfRate)}`,
+          median(big[n]) / iperfRate,
+        )
+      ),
+      ...[4, 1].map((n) =>
+        row(
+          `${SMALL_FILES} × 4 KiB files, ${n === 4 ? "swarm(4)" : "one connection"}`,
+          fps(median(small[n])),
+          `rsync ${fps(rsyncRate)}`,
+          median(small[n]) / rsyncRate,
+        )
+      ),
     ];
     console.log(lines.join("\n"));
     console.log(
