@@ -57,9 +57,9 @@ Deno.test(`fuzzing a gateway (seed ${seed})`, async () => {
           ...Object.values(GatewayOp).filter((op) =>
             op !== GatewayOp.Stream && op !== GatewayOp.Close
           ),
-          ...Object.values(FileOp).filter((op) => op !== FileOp.Read),
+          ...Object.values(FileOp).filter((op) => op !== FileOp.Read && op !== FileOp.ReadMany),
         ],
-        streamOps: [GatewayOp.Stream, FileOp.Read],
+        streamOps: [GatewayOp.Stream, FileOp.Read, FileOp.ReadMany],
         names: ["sum", "sensor", "camera", "echo", "fail", "crash", "nothing", "logs/a.log"],
         samples: [
           1,
@@ -74,6 +74,7 @@ Deno.test(`fuzzing a gateway (seed ${seed})`, async () => {
           "a".repeat(5000),
           "0".repeat(64),
           new Uint8Array(1000),
+          ["logs/a.log", "logs/b.txt", "../etc/passwd", "nothing"],
         ],
       },
       pid: gateway.pid,

@@ -9,6 +9,9 @@ import { Controller } from "../mod.ts";
 import { BadArgument, UnsupportedOperation } from "../lib/wire/errors.ts";
 import { FileOp } from "../lib/wire/gateway_protocol.ts";
 import { sha256Of } from "../lib/gateway/file_service.ts";
+import { downloadBatch } from "../lib/gateway/batch_download.ts";
+import { LocalIndex } from "../lib/gateway/local_index.ts";
+import { tracker } from "../lib/gateway/transfer.ts";
 import { startGateway } from "./support/gateway.ts";
 import { rejectsWith } from "./support/assert.ts";
 
@@ -179,6 +182,49 @@ Deno.test("gateway files: download, upload, resume, confinement, swarm", async (
         },
         BadArgument,
         "reads a whole file",
+      );
+    });
+
+    await t.step("readMany: small files whole with their SHA-256, nil for the rest", async () => {
+      const paths = [
+        "logs/a.log",
+        "logs/b.log", // over 256 KiB: read it on its own
+        "../etc/passwd",
+        "logs/escape/secret.txt",
+        "logs/nothing",
+        "logs/sub", // a folder
+        "logs/c.txt",
+      ];
+      const items: unknown[] = [];
+      for await (const item of client.session.stream(FileOp.ReadMany, [paths])) items.push(item);
+      assert.deepEqual(items, [
+        [0, logs["a.log"], await sha256Of(`${root}/logs/a.log`, Infinity)],
+        [1, null, null],
+        [2, null, null],
+        [3, null, null],
+        [4, null, null],
+        [5, null, null],
+        [6, logs["c.txt"], await sha256Of(`${root}/logs/c.txt`, Infinity)],
+      ]);
+      // A listing gone stale (the file is not the size it said): that file comes on its own.
+      const progress = tracker([["logs/a.log", 999]]);
+      const stale = {
+        source: "logs/a.log",
+        local: "stale/a.log",
+        size: 999,
+        mtimeMs: 0,
+        mode: 0o600,
+      };
+      await downloadBatch(client.session, [stale], here, new LocalIndex(), progress);
+      assert.deepEqual(await Deno.readFile(`${here}/stale/a.log`), logs["a.log"]);
+      assert.equal(progress.summary().moved, 1);
+      const tooMany = client.session.stream(FileOp.ReadMany, [Array(1025).fill("logs/a.log")]);
+      await rejectsWith(
+        async () => {
+          for await (const _ of tooMany) { /* refused */ }
+        },
+        BadArgument,
+        "at most 1024 paths",
       );
     });
 

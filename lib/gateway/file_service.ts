@@ -32,6 +32,15 @@ export const MAX_LISTED = 100_000;
 /** Suffix of the hidden file an upload is written to until it is whole. */
 export const PARTIAL_SUFFIX = ".typenet-partial";
 
+/** Paths one `gw.files.readMany` may name. */
+export const READ_MANY_PATHS = 1024;
+
+/** Files a `gw.files.readMany` reads ahead of what it has sent. */
+const READ_MANY_AHEAD = 16;
+
+/** The largest file `gw.files.readMany` sends (bigger ones are read on their own). */
+export const READ_MANY_FILE_BYTES = 256 * 1024;
+
 /** One file of a listing: its path relative to the folder listed, size, mtime and mode. */
 export type ListedFile = [path: string, size: number, mtimeMs: number, mode: number];
 
@@ -92,6 +101,19 @@ export class FileService {
           }
           const chunk = Math.min(CHUNK_BYTES, Math.floor(call.session.peerMaxFrameBytes / 2));
           return this.#read(path, offset, length, chunk, withSha256);
+        },
+        [FileOp.ReadMany]: (args) => {
+          argCount(args, 1, FileOp.ReadMany);
+          const paths = args[0];
+          if (
+            !Array.isArray(paths) || paths.length > READ_MANY_PATHS ||
+            !paths.every((path) => typeof path === "string" && path.length <= 4096)
+          ) {
+            throw new BadArgument(
+              `${FileOp.ReadMany} takes an array of at most ${READ_MANY_PATHS} paths`,
+            );
+          }
+          return this.#readMany(paths as string[]);
         },
       },
     });
@@ -190,6 +212,48 @@ export class FileService {
         throw new Unavailable(`'${path}' changed while it was being read; read it again`);
       }
       yield hash.digest("hex");
+    }
+  }
+
+  /**
+   * Many small files, each whole with its SHA-256, as `[index, bytes, sha256]`; a path that is
+   * not a regular file of at most {@link READ_MANY_FILE_BYTES} — or that changed while read —
+   * gets `[index, nil, nil]` (read it on its own, which says what is wrong with it).
+   */
+  async *#readMany(paths: string[]) {
+    // A few files are read at once (each read is several waits on the file system), and sent
+    // in order: at most READ_MANY_AHEAD files' bytes are held beyond what was sent.
+    const read = (path: string) => this.#readSmall(path).catch(() => undefined);
+    const ahead: Promise<Uint8Array | undefined>[] = [];
+    let next = 0;
+    for (let index = 0; index < paths.length; index++) {
+      while (next < paths.length && ahead.length < READ_MANY_AHEAD) ahead.push(read(paths[next++]));
+      const bytes = await ahead.shift();
+      yield bytes
+        ? [index, bytes, createHash("sha256").update(bytes).digest("hex")]
+        : [index, null, null];
+    }
+  }
+
+  /** A whole small file, or undefined if it is not one (or changed while read). */
+  async #readSmall(path: string): Promise<Uint8Array | undefined> {
+    const real = await this.#folder.resolveExisting(path);
+    const file = await Deno.open(real, { read: true });
+    try {
+      const info = await file.stat();
+      if (!info.isFile || info.size > READ_MANY_FILE_BYTES) return undefined;
+      // What stat said, no more: a file that grows meanwhile is never read past it (and the
+      // client, which compares with the listing's size, reads a changed file on its own).
+      const buffer = new Uint8Array(info.size);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const n = await file.read(buffer.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      return filled === info.size ? buffer : undefined;
+    } finally {
+      file.close();
     }
   }
 

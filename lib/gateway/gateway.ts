@@ -251,15 +251,21 @@ function handlersFor(
   });
 }
 
+/** The file operations that are streams. */
+const FILE_STREAMS = new Set<string>([FileOp.Read, FileOp.ReadMany]);
+
 /** File operations on a gateway that shares no folder: each says so. */
 function noFiles(): Handlers {
   const refuse = () => {
     throw new UnsupportedOperation("this gateway shares no folder (start it with --root DIR)");
   };
   const requests = Object.fromEntries(
-    Object.values(FileOp).filter((op) => op !== FileOp.Read).map((op) => [op, refuse]),
+    Object.values(FileOp).filter((op) => !FILE_STREAMS.has(op)).map((op) => [op, refuse]),
   );
-  return defineHandlers({ requests, streams: { [FileOp.Read]: refuse } });
+  return defineHandlers({
+    requests,
+    streams: { [FileOp.Read]: refuse, [FileOp.ReadMany]: refuse },
+  });
 }
 
 function moduleUrl(subroutines: URL | string): string {

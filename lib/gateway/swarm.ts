@@ -19,6 +19,7 @@
 import { FileOp } from "../wire/gateway_protocol.ts";
 import { mergeByIdent } from "./ordered_merge.ts";
 import { LocalIndex } from "./local_index.ts";
+import { batchable, BATCHES_IN_FLIGHT, batchesOf, downloadBatch } from "./batch_download.ts";
 import type { Client } from "./controller.ts";
 import { partialsOf, sha256Of } from "./file_service.ts";
 import {
@@ -61,42 +62,55 @@ export class Swarm implements AsyncDisposable {
     const progress = tracker(files.map((f) => [f.source, f.size]), options.onProgress);
     const big = files.filter((f) => f.size >= SPLIT_BYTES && this.clients.length > 1);
     const small = files.filter((f) => !big.includes(f));
-    // The others: shared queues (small files, bigger ones), each client taking the next free
-    // one, several at a time.
+    // The others: shared queues (batches of small fresh files, other small files, bigger ones),
+    // each client taking the next free one, several at a time.
     const local = new LocalIndex();
+    const fresh = new Set(await batchable(small, this.#downloadDir, local));
+    const batches = { items: batchesOf([...fresh]), next: 0 };
+    const batchWork = this.clients.map((client) =>
+      inParallel(Array.from({ length: BATCHES_IN_FLIGHT }), BATCHES_IN_FLIGHT, async () => {
+        while (batches.next < batches.items.length) {
+          const batch = batches.items[batches.next++];
+          await downloadBatch(client.session, batch, this.#downloadDir, local, progress);
+        }
+      })
+    );
     const queues = [
       {
-        files: small.filter((f) => f.size <= SMALL_FILE_BYTES),
+        files: small.filter((f) => f.size <= SMALL_FILE_BYTES && !fresh.has(f)),
         next: 0,
         perClient: FILES_IN_FLIGHT.small,
       },
       {
-        files: small.filter((f) => f.size > SMALL_FILE_BYTES),
+        files: small.filter((f) => f.size > SMALL_FILE_BYTES && !fresh.has(f)),
         next: 0,
         perClient: FILES_IN_FLIGHT.big,
       },
     ];
-    await Promise.all(this.clients.flatMap((client) =>
-      queues.map((queue) =>
-        inParallel(
-          Array.from({ length: options.concurrency ?? queue.perClient }),
-          options.concurrency ?? queue.perClient,
-          async () => {
-            while (queue.next < queue.files.length) {
-              const file = queue.files[queue.next++];
-              const moved = await downloadOne(
-                client.session,
-                file,
-                this.#downloadDir,
-                (n) => progress.bytes(file.source, n),
-                local,
-              );
-              progress.fileDone(file.source, moved);
-            }
-          },
+    await Promise.all([
+      ...batchWork,
+      ...this.clients.flatMap((client) =>
+        queues.map((queue) =>
+          inParallel(
+            Array.from({ length: options.concurrency ?? queue.perClient }),
+            options.concurrency ?? queue.perClient,
+            async () => {
+              while (queue.next < queue.files.length) {
+                const file = queue.files[queue.next++];
+                const moved = await downloadOne(
+                  client.session,
+                  file,
+                  this.#downloadDir,
+                  (n) => progress.bytes(file.source, n),
+                  local,
+                );
+                progress.fileDone(file.source, moved);
+              }
+            },
+          )
         )
-      )
-    ));
+      ),
+    ]);
     // Big files: one at a time, each cut into a range per client.
     for (const file of big) {
       const moved = await this.#downloadSplit(file, (n) => progress.bytes(file.source, n));

@@ -22,6 +22,7 @@ import type { Session } from "../net/session.ts";
 import { CHUNK_BYTES, type ListedFile, partialsOf, sha256Of } from "./file_service.ts";
 import { SharedFolder } from "./shared_folder.ts";
 import { LocalIndex } from "./local_index.ts";
+import { batchable, BATCHES_IN_FLIGHT, batchesOf, downloadBatch } from "./batch_download.ts";
 
 /** Which files to download: a folder (all of it, or the paths under it a regex matches), or paths. */
 export type DownloadSpec = { folder: string; regex?: string | RegExp } | { paths: string[] };
@@ -130,16 +131,30 @@ export async function downloadFiles(
   const files = await remoteFiles(session, spec);
   const progress = tracker(files.map((f) => [f.source, f.size]), options.onProgress);
   const local = new LocalIndex();
-  await eachFile(files, (file) => file.size, options.concurrency, async (file) => {
-    const moved = await downloadOne(
-      session,
-      file,
-      destDir,
-      (n) => progress.bytes(file.source, n),
-      local,
-    );
-    progress.fileDone(file.source, moved);
-  });
+  // Small files with nothing here to compare or resume come by the batch; the rest one by one.
+  const fresh = new Set(await batchable(files, destDir, local));
+  await Promise.all([
+    inParallel(
+      batchesOf([...fresh]),
+      BATCHES_IN_FLIGHT,
+      (batch) => downloadBatch(session, batch, destDir, local, progress),
+    ),
+    eachFile(
+      files.filter((file) => !fresh.has(file)),
+      (file) => file.size,
+      options.concurrency,
+      async (file) => {
+        const moved = await downloadOne(
+          session,
+          file,
+          destDir,
+          (n) => progress.bytes(file.source, n),
+          local,
+        );
+        progress.fileDone(file.source, moved);
+      },
+    ),
+  ]);
   return progress.summary();
 }
 
@@ -262,9 +277,17 @@ async function checkPartial(
   );
 }
 
-/** A checked partial becomes the file: mode, mtime, then the rename. */
-async function placeFile(partial: string, dest: string, file: RemoteFile): Promise<void> {
-  await Deno.chmod(partial, file.mode & 0o7777);
+/**
+ * A checked partial becomes the file: mode (unless `modeSet`: written with it), mtime, then the
+ * rename.
+ */
+export async function placeFile(
+  partial: string,
+  dest: string,
+  file: RemoteFile,
+  modeSet = false,
+): Promise<void> {
+  if (!modeSet) await Deno.chmod(partial, file.mode & 0o7777);
   const mtime = new Date(file.mtimeMs);
   await Deno.utime(partial, mtime, mtime);
   await Deno.rename(partial, dest);
@@ -454,7 +477,8 @@ export function tracker(
   };
 }
 
-function dirOf(path: string): string {
+/** The folder part of `path` ("." for a bare name). */
+export function dirOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash <= 0 ? "." : path.slice(0, slash);
 }

@@ -45,8 +45,10 @@ export const FileOp = {
   Stat: "gw.files.stat",
   /** `[path, length | nil]` → the SHA-256 (hex) of its first `length` bytes (nil: all). */
   Hash: "gw.files.hash",
-  /** Stream `[path, offset, length | nil]` → chunks of its bytes. */
+  /** Stream `[path, offset, length | nil, withSha256?]` → chunks of its bytes. */
   Read: "gw.files.read",
+  /** Stream `[paths]` → `[index, bytes | nil, sha256 | nil]` per path: small files whole. */
+  ReadMany: "gw.files.readMany",
   /** `[path, size, mtimeMs, mode, sha256, restart]` → `{ done, have, haveSha256 }`. */
   Put: "gw.files.put",
   /** `[path, offset, bytes]`: append to the upload. */
