@@ -39,11 +39,19 @@ Deno.test("a cluster of real processes: join, events, requests, kill, pause, lea
       nodes.push(await startEventNode());
       for (const via of [0, 1, 0, 2]) nodes.push(await startEventNode(nodes[via].address));
       for (const node of nodes) {
+        let seen: unknown[] = [];
         await waitFor(
-          async () =>
-            (await membersOf(node.address)).filter((m) => m.state === "alive").length === 5,
-          { what: `${node.id} sees 5 alive`, deadlineMs: 10_000 },
-        );
+          async () => {
+            const view = await membersOf(node.address);
+            seen = view.map((m) => `${m.id} ${m.state}`);
+            return view.filter((m) => m.state === "alive").length === 5;
+          },
+          // Usually well under a second; the 30 s push-pull is what guarantees it, should a
+          // piece of news run out before reaching everyone (seen once in a full suite run).
+          { what: `${node.id} sees 5 alive`, deadlineMs: 35_000 },
+        ).catch((error) => {
+          throw new Error(`${error.message}; it sees ${seen.join(", ")}`);
+        });
       }
       const view = await membersOf(nodes[4].address);
       assert.deepEqual(new Set(view.map((m) => m.id)), new Set(nodes.map((n) => n.id)));
