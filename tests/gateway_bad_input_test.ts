@@ -118,34 +118,16 @@ Deno.test("subroutines may only do what --subroutine-allow grants", async () => 
   try {
     await Deno.writeTextFile(`${allowed}/ok.txt`, "fine");
     await Deno.writeTextFile(`${denied}/secret.txt`, "not for subroutines");
-    const child = runScript(
-      repoPath("cli.ts"),
-      [
-        "gateway",
-        "--port",
-        "0",
-        "--subroutines",
-        repoPath("tests/data/subroutines.ts"),
-        "--subroutine-allow",
-        `read=${allowed}`,
-      ],
-      {
-        permissions: [
-          "--unstable-worker-options",
-          "--allow-net=127.0.0.1",
-          `--allow-read=${repoPath("")},${allowed},${denied}`,
-        ],
-      },
-    );
-    await using _gateway = child;
-    const ready = await child.waitForLine(/^typenet gateway listening on (\S+) /);
+    await using gateway = await startGateway({
+      extra: ["--subroutine-allow", `read=${allowed}`],
+      readable: [allowed, denied],
+      denoFlags: ["--unstable-worker-options"],
+    });
     await waitFor(
-      () => child.stderr.some((l) => l.includes(`subroutines may only: read=${allowed}`)),
-      {
-        what: "the grants said at start",
-      },
+      () => gateway.stderr.some((l) => l.includes(`subroutines may only: read=${allowed}`)),
+      { what: "the grants said at start" },
     );
-    await using ctl = await Controller.connect(ready[1]);
+    await using ctl = await Controller.connect(gateway.address);
     const client = await ctl.getClient();
     assert.equal(await client.batch("readText", [`${allowed}/ok.txt`]), "fine");
     await rejectsWith(

@@ -11,13 +11,12 @@
  */
 import { NodeOp } from "../wire/cluster_protocol.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
-import { parseAddress } from "../wire/address.ts";
 import { jsonText } from "../wire/json_text.ts";
 import { TypenetError } from "../wire/errors.ts";
 import { connect } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
 import type { MemberInfo } from "../cluster/node.ts";
-import { describe, parse, untilSignal, UsageError } from "./usage.ts";
+import { checkAddress, describe, oneAddress, parse, untilSignal, UsageError } from "./usage.ts";
 
 /**
  * `typenet members HOST:PORT [--json]`: the members as that node sees them.
@@ -141,19 +140,5 @@ async function withNode(address: string, work: (session: Session) => Promise<num
   } finally {
     session.close();
     await session.closed;
-  }
-}
-
-function oneAddress(positionals: string[], command: string): string {
-  if (positionals.length !== 1) throw new UsageError(`${command} takes one HOST:PORT`);
-  checkAddress(positionals[0]);
-  return positionals[0];
-}
-
-function checkAddress(text: string): void {
-  try {
-    parseAddress(text);
-  } catch {
-    throw new UsageError(`expected HOST:PORT, got '${text}'`);
   }
 }

@@ -10,12 +10,19 @@
  * ```
  * @module
  */
-import { parseAddress } from "../wire/address.ts";
 import { TypenetError } from "../wire/errors.ts";
 import { jsonText } from "../wire/json_text.ts";
 import { Controller } from "../gateway/controller.ts";
 import type { DownloadSpec, Progress, TransferSummary } from "../gateway/transfer.ts";
-import { describe, parse, positiveInteger, untilSignal, UsageError } from "./usage.ts";
+import {
+  checkAddress,
+  describe,
+  oneAddress,
+  parse,
+  positiveInteger,
+  untilSignal,
+  UsageError,
+} from "./usage.ts";
 
 /**
  * `typenet get HOST:PORT (--folder F [--regex R] | --path P…) [--to DIR] [--connections N] [--json]`.
@@ -35,7 +42,7 @@ export async function getCommand(args: string[]): Promise<number> {
     connections: { type: "string" },
     json: { type: "boolean" },
   });
-  const address = gatewayAddress(positionals, "get", 1);
+  const address = oneAddress(positionals, "get");
   const paths = values.path as string[] | undefined;
   const folder = values.folder as string | undefined;
   if ((folder === undefined) === (paths === undefined)) {
@@ -210,19 +217,5 @@ async function withController(
     return 1;
   } finally {
     await ctl.close();
-  }
-}
-
-function gatewayAddress(positionals: string[], command: string, count: number): string {
-  if (positionals.length !== count) throw new UsageError(`${command} takes one HOST:PORT`);
-  checkAddress(positionals[0]);
-  return positionals[0];
-}
-
-function checkAddress(text: string): void {
-  try {
-    parseAddress(text);
-  } catch {
-    throw new UsageError(`expected HOST:PORT, got '${text}'`);
   }
 }

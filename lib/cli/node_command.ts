@@ -8,12 +8,13 @@
  * ```
  * @module
  */
-import { isLoopback, parseAddress } from "../wire/address.ts";
+import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_CLUSTER_PORT, Node, type NodeOptions } from "../cluster/node.ts";
 import { ValueNode } from "../cluster/value_node.ts";
 import { ValueWriter } from "../cluster/value_writer.ts";
 import { serveAdmin } from "../cluster/admin_http.ts";
 import {
+  checkAddress,
   describe,
   LIMIT_FLAGS,
   LIMIT_HELP,
@@ -132,12 +133,4 @@ export async function nodeCommand(args: string[]): Promise<number> {
   await node.leave();
   await admin?.shutdown();
   return 0;
-}
-
-function checkAddress(text: string, flag: string): void {
-  try {
-    parseAddress(text);
-  } catch {
-    throw new UsageError(`${flag} must be HOST:PORT, got '${text}'`);
-  }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parsePort } from "../wire/address.ts";
+import { parseAddress, parsePort } from "../wire/address.ts";
 import { DEFAULT_LIMITS, type Limits } from "../net/limits.ts";
 
 /** A mistake in the command line: one line on stderr, exit code 2. */
@@ -156,4 +156,39 @@ export function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, resolve);
   });
+}
+
+/**
+ * Check that `text` is `HOST:PORT`; a `UsageError` names `flag` if given.
+ *
+ * @example
+ * ```ts
+ * import { checkAddress } from "./usage.ts";
+ * checkAddress("127.0.0.1:1857");
+ * checkAddress("nowhere", "--join"); // UsageError: --join must be HOST:PORT, got 'nowhere'
+ * ```
+ */
+export function checkAddress(text: string, flag?: string): void {
+  try {
+    parseAddress(text);
+  } catch {
+    throw new UsageError(
+      flag ? `${flag} must be HOST:PORT, got '${text}'` : `expected HOST:PORT, got '${text}'`,
+    );
+  }
+}
+
+/**
+ * The one `HOST:PORT` a command takes as its positional argument.
+ *
+ * @example
+ * ```ts
+ * import { oneAddress } from "./usage.ts";
+ * oneAddress(["127.0.0.1:7946"], "members"); // "127.0.0.1:7946"
+ * ```
+ */
+export function oneAddress(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one HOST:PORT`);
+  checkAddress(positionals[0]);
+  return positionals[0];
 }

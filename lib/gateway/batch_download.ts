@@ -108,16 +108,7 @@ export async function downloadBatch(
   }
   await Promise.all(writing);
   if (failure) throw failure;
-  for (const file of alone) {
-    const moved = await downloadOne(
-      session,
-      file,
-      destDir,
-      (n) => progress.bytes(file.source, n),
-      local,
-    );
-    progress.fileDone(file.source, moved);
-  }
+  for (const file of alone) await downloadOne(session, file, destDir, progress, local);
 }
 
 async function place(

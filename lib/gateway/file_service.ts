@@ -23,6 +23,7 @@ import { encodeValue } from "../wire/codec.ts";
 import { BadArgument, LimitExceeded, NotFound, Unavailable } from "../wire/errors.ts";
 import { FileOp } from "../wire/gateway_protocol.ts";
 import { defineHandlers, type Handlers } from "../net/handlers.ts";
+import { writeAll } from "../net/write_all.ts";
 import type { SharedFolder } from "./shared_folder.ts";
 
 /** Bytes per chunk of a read stream (less if the reader's frame limit is small). */
@@ -280,7 +281,7 @@ export class FileService {
     if (!restart && await sameFile(target, expected)) return { done: true, have: expected.size };
     if (!restart) {
       const promised = await readJson(sidecar);
-      const partialSize = await sizeOf(partial);
+      const partialSize = await fileSize(partial);
       if (
         promised && promised.size === expected.size && promised.sha256 === expected.sha256 &&
         partialSize !== undefined && partialSize <= expected.size
@@ -304,7 +305,7 @@ export class FileService {
       const { partial, sidecar } = partialsOf(await this.#folder.resolveForWrite(path));
       const expected = await readJson(sidecar);
       if (!expected) throw new NotFound(`no upload of '${path}' in progress (start it with put)`);
-      const have = await sizeOf(partial) ?? 0;
+      const have = await fileSize(partial) ?? 0;
       if (offset !== have) {
         throw new BadArgument(
           `'${path}' has ${have} bytes; a write must go on from there, not ${offset}`,
@@ -315,8 +316,7 @@ export class FileService {
       }
       const file = await Deno.open(partial, { append: true });
       try {
-        let written = 0;
-        while (written < bytes.length) written += await file.write(bytes.subarray(written));
+        await writeAll(file, bytes);
       } finally {
         file.close();
       }
@@ -333,7 +333,7 @@ export class FileService {
       const { partial, sidecar } = partialsOf(target);
       const expected = await readJson(sidecar);
       if (!expected) throw new NotFound(`no upload of '${path}' in progress`);
-      const size = await sizeOf(partial) ?? -1;
+      const size = await fileSize(partial) ?? -1;
       const sha256 = size === expected.size ? await sha256Of(partial, size) : "";
       if (sha256 !== expected.sha256) {
         await Deno.remove(partial).catch(() => {});
@@ -400,11 +400,20 @@ export async function sha256Of(path: string, length: number): Promise<string> {
 }
 
 async function sameFile(path: string, expected: Expected): Promise<boolean> {
-  const size = await sizeOf(path);
+  const size = await fileSize(path);
   return size === expected.size && await sha256Of(path, size) === expected.sha256;
 }
 
-async function sizeOf(path: string): Promise<number | undefined> {
+/**
+ * The size of the regular file at `path`, or undefined if there is none.
+ *
+ * @example
+ * ```ts
+ * import { fileSize } from "./file_service.ts";
+ * await fileSize("/etc/hostname"); // e.g. 9
+ * ```
+ */
+export async function fileSize(path: string): Promise<number | undefined> {
   try {
     const info = await Deno.stat(path);
     return info.isFile ? info.size : undefined;

@@ -235,11 +235,8 @@ function handlersFor(
           const slot = await slotOf(args, call);
           const items = slot.link.stream(name, encodedArgs, callTimeoutMs);
           if (!latest) {
-            try {
-              for await (const [ident, payload] of items) yield [ident, payload, 0];
-            } finally {
-              await items.return?.();
-            }
+            // Leaving this loop (a CANCEL) closes `items`, and with it the Worker's generator.
+            for await (const [ident, payload] of items) yield [ident, payload, 0];
             return;
           }
           for await (const [[ident, payload], skipped] of latestOnly(items)) {

@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { fileSize } from "./file_service.ts";
 
 /** See the module docs. */
 export class LocalIndex {
@@ -23,13 +24,7 @@ export class LocalIndex {
     const slash = path.lastIndexOf("/");
     const folder = slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
     if (!(await this.#namesIn(folder)).has(path.slice(slash + 1))) return undefined;
-    try {
-      const info = await Deno.stat(path);
-      return info.isFile ? info.size : undefined;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    }
+    return await fileSize(path);
   }
 
   /** Make `folder` (and its parents) once per transfer. */

@@ -21,7 +21,7 @@ import { mergeByIdent } from "./ordered_merge.ts";
 import { LocalIndex } from "./local_index.ts";
 import { batchable, BATCHES_IN_FLIGHT, batchesOf, downloadBatch } from "./batch_download.ts";
 import type { Client } from "./controller.ts";
-import { partialsOf, sha256Of } from "./file_service.ts";
+import { fileSize, partialsOf, sha256Of } from "./file_service.ts";
 import {
   downloadOne,
   type DownloadSpec,
@@ -29,6 +29,7 @@ import {
   finishDownload,
   inParallel,
   localPath,
+  receiveInto,
   type RemoteFile,
   remoteFiles,
   SMALL_FILE_BYTES,
@@ -97,14 +98,7 @@ export class Swarm implements AsyncDisposable {
             async () => {
               while (queue.next < queue.files.length) {
                 const file = queue.files[queue.next++];
-                const moved = await downloadOne(
-                  client.session,
-                  file,
-                  this.#downloadDir,
-                  (n) => progress.bytes(file.source, n),
-                  local,
-                );
-                progress.fileDone(file.source, moved);
+                await downloadOne(client.session, file, this.#downloadDir, progress, local);
               }
             },
           )
@@ -183,7 +177,7 @@ export class Swarm implements AsyncDisposable {
     const hashing = first.request(FileOp.Hash, [file.source, null]) as Promise<string>;
     hashing.catch(() => {}); // awaited below; a failure of the ranges must not leave it unheard
     const dest = localPath(this.#downloadDir, file.local);
-    const here = await new LocalIndex().sizeOf(dest);
+    const here = await fileSize(dest);
     if (here === file.size && await sha256Of(dest, file.size) === await hashing) return false;
     const { partial } = partialsOf(dest);
     await Deno.mkdir(dest.slice(0, dest.lastIndexOf("/")) || ".", { recursive: true });
@@ -198,15 +192,11 @@ export class Swarm implements AsyncDisposable {
       const range = await Deno.open(partial, { write: true });
       try {
         await range.seek(start, Deno.SeekMode.Start);
-        const chunks = client.session.stream(FileOp.Read, [file.source, start, length], {
-          window: 8,
-        });
-        for await (const chunk of chunks) {
-          const bytes = chunk as Uint8Array;
-          let written = 0;
-          while (written < bytes.length) written += await range.write(bytes.subarray(written));
-          onBytes(bytes.length);
-        }
+        await receiveInto(
+          range,
+          client.session.stream(FileOp.Read, [file.source, start, length], { window: 8 }),
+          onBytes,
+        );
       } finally {
         range.close();
       }

@@ -22,6 +22,7 @@ import type { Session } from "../net/session.ts";
 import { CHUNK_BYTES, type ListedFile, partialsOf, sha256Of } from "./file_service.ts";
 import { SharedFolder } from "./shared_folder.ts";
 import { LocalIndex } from "./local_index.ts";
+import { writeAll } from "../net/write_all.ts";
 import { batchable, BATCHES_IN_FLIGHT, batchesOf, downloadBatch } from "./batch_download.ts";
 
 /** Which files to download: a folder (all of it, or the paths under it a regex matches), or paths. */
@@ -143,16 +144,7 @@ export async function downloadFiles(
       files.filter((file) => !fresh.has(file)),
       (file) => file.size,
       options.concurrency,
-      async (file) => {
-        const moved = await downloadOne(
-          session,
-          file,
-          destDir,
-          (n) => progress.bytes(file.source, n),
-          local,
-        );
-        progress.fileDone(file.source, moved);
-      },
+      (file) => downloadOne(session, file, destDir, progress, local),
     ),
   ]);
   return progress.summary();
@@ -160,15 +152,33 @@ export async function downloadFiles(
 
 /**
  * Download one file into `destDir`: skipped if identical, resumed if a matching partial is
- * there. Resolves to whether bytes were moved (false: it was already identical). `local` is
- * what the transfer knows of its local folders (shared by its files).
+ * there; counted in `progress` (moved, or skipped as identical). `local` is what the transfer
+ * knows of its local folders (shared by its files).
  */
 export async function downloadOne(
   session: Session,
   file: RemoteFile,
   destDir: string,
-  onBytes: (n: number) => void,
+  progress: Tracker,
   local: LocalIndex = new LocalIndex(),
+): Promise<void> {
+  const moved = await fetchFile(
+    session,
+    file,
+    destDir,
+    (n) => progress.bytes(file.source, n),
+    local,
+  );
+  progress.fileDone(file.source, moved);
+}
+
+/** {@link downloadOne}'s work; resolves to whether bytes were moved. */
+async function fetchFile(
+  session: Session,
+  file: RemoteFile,
+  destDir: string,
+  onBytes: (n: number) => void,
+  local: LocalIndex,
 ): Promise<boolean> {
   const dest = localPath(destDir, file.local);
   const { partial } = partialsOf(dest);
@@ -214,10 +224,7 @@ async function fetchWhole(
         continue;
       }
       out ??= await Deno.open(partial, { write: true, create: true, truncate: true });
-      for (const piece of held ? [held, bytes] : [bytes]) {
-        let written = 0;
-        while (written < piece.length) written += await out.write(piece.subarray(written));
-      }
+      for (const piece of held ? [held, bytes] : [bytes]) await writeAll(out, piece);
       held = undefined;
     }
   } finally {
@@ -250,15 +257,26 @@ async function fetchRest(
   try {
     await out.truncate(offset);
     await out.seek(offset, Deno.SeekMode.Start);
-    const chunks = session.stream(FileOp.Read, [file.source, offset, null], { window: 8 });
-    for await (const chunk of chunks) {
-      const bytes = chunk as Uint8Array;
-      let written = 0;
-      while (written < bytes.length) written += await out.write(bytes.subarray(written));
-      onBytes(bytes.length);
-    }
+    await receiveInto(
+      out,
+      session.stream(FileOp.Read, [file.source, offset, null], { window: 8 }),
+      onBytes,
+    );
   } finally {
     out.close();
+  }
+}
+
+/** Write each chunk of a `gw.files.read` stream to `out` in turn, telling `onBytes`. */
+export async function receiveInto(
+  out: Deno.FsFile,
+  chunks: AsyncIterable<unknown>,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  for await (const chunk of chunks) {
+    const bytes = chunk as Uint8Array;
+    await writeAll(out, bytes);
+    onBytes(bytes.length);
   }
 }
 

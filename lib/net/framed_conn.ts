@@ -23,15 +23,10 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameBatch, FrameDecoder } from "../wire/frame
 import { type Message, parseMessage, toWire } from "../wire/messages.ts";
 import { formatAddress } from "../wire/address.ts";
 import { TURN_MS, yieldToEventLoop } from "./yield.ts";
+import { writeAll } from "./write_all.ts";
 
 /** Frames handled between looks at the clock, in a burst. */
 const CLOCK_EVERY_FRAMES = 16;
-
-/** Write all of `bytes`: `conn.write` may take less than it is given. */
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
 
 /** A message connection over one `Deno.TcpConn`; see the module docs. */
 export class FramedConn {

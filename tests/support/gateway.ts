@@ -20,6 +20,10 @@ export interface GatewayOptions {
   subroutines?: string;
   /** More command-line options, e.g. `["--pool", "2"]`. */
   extra?: string[];
+  /** More folders the gateway may read (beyond the repository, the module and the root). */
+  readable?: string[];
+  /** More Deno flags, e.g. `["--unstable-worker-options"]`. */
+  denoFlags?: string[];
 }
 
 /** A running gateway process. */
@@ -32,7 +36,7 @@ export interface GatewayProcess extends ChildProcess {
 
 /** Start a gateway on a free loopback port and wait for its one ready line. */
 export async function startGateway(options: GatewayOptions = {}): Promise<GatewayProcess> {
-  const { root, extra = [] } = options;
+  const { root, extra = [], readable = [], denoFlags = [] } = options;
   const subroutines = options.subroutines ?? repoPath("tests/data/subroutines.ts");
   const child = runScript(
     repoPath("cli.ts"),
@@ -47,8 +51,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     ],
     {
       permissions: [
+        ...denoFlags,
         "--allow-net=127.0.0.1",
-        `--allow-read=${repoPath("")},${subroutines}${root ? `,${root}` : ""}`,
+        `--allow-read=${
+          [repoPath(""), subroutines, ...(root ? [root] : []), ...readable].join(",")
+        }`,
         ...(root ? [`--allow-write=${root}`] : []),
       ],
     },
