@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Controller } from "../mod.ts";
-import { BadArgument, UnsupportedOperation } from "../lib/wire/errors.ts";
+import { BadArgument, Unavailable, UnsupportedOperation } from "../lib/wire/errors.ts";
 import { FileOp } from "../lib/wire/gateway_protocol.ts";
 import { sha256Of } from "../lib/gateway/file_service.ts";
 import { downloadBatch } from "../lib/gateway/batch_download.ts";
@@ -175,6 +175,20 @@ Deno.test("gateway files: download, upload, resume, confinement, swarm", async (
         empty.push(item);
       }
       assert.deepEqual(empty, [await sha256Of(`${root}/logs/sub/d.log`, Infinity)]);
+      // A file that changes while it is read gets no checksum: the read fails, to be done again.
+      const reading = client.session.stream(FileOp.Read, ["logs/b.log", 0, null, true], {
+        window: 1,
+      });
+      await reading.next(); // the gateway now waits for credit, mid-file
+      await Deno.writeFile(`${root}/logs/b.log`, new Uint8Array(10), { append: true });
+      await rejectsWith(
+        async () => {
+          for await (const _ of reading) { /* the rest, then the failure */ }
+        },
+        Unavailable,
+        "changed while it was being read",
+      );
+      await Deno.writeFile(`${root}/logs/b.log`, logs["b.log"]);
       const partial = client.session.stream(FileOp.Read, ["logs/b.log", 5, null, true]);
       await rejectsWith(
         async () => {
