@@ -37,10 +37,8 @@ import {
   type TransferOptions,
   type TransferSummary,
   uploadOne,
+  uploadsOf,
 } from "./transfer.ts";
-import { basename } from "node:path";
-import { BadArgument } from "../wire/errors.ts";
-import { SharedFolder } from "./shared_folder.ts";
 
 /** A file this big or bigger is cut into byte ranges, one per client. */
 export const SPLIT_BYTES = 64 * 1024 * 1024;
@@ -118,13 +116,7 @@ export class Swarm implements AsyncDisposable {
     paths: string[],
     options: TransferOptions & { folder?: string } = {},
   ): Promise<TransferSummary> {
-    const prefix = SharedFolder.segments(options.folder ?? "").join("/");
-    const files = await Promise.all(paths.map(async (path) => {
-      const info = await Deno.stat(path);
-      if (!info.isFile) throw new BadArgument(`${path} is not a file`);
-      const name = basename(path);
-      return { path, remote: prefix ? `${prefix}/${name}` : name, info };
-    }));
+    const files = await uploadsOf(paths, options.folder ?? "");
     const progress = tracker(files.map((f) => [f.remote, f.info.size]), options.onProgress);
     let next = 0;
     await Promise.all(this.clients.map(async (client) => {

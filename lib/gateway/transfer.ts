@@ -322,6 +322,24 @@ export async function finishDownload(
   await placeFile(partial, dest, file);
 }
 
+/** A local file to upload, and the path it gets on the gateway. */
+export interface Upload {
+  path: string;
+  remote: string;
+  info: Deno.FileInfo;
+}
+
+/** `paths` (local files) as uploads into `folder`, each under its own name. */
+export async function uploadsOf(paths: string[], folder: string): Promise<Upload[]> {
+  const prefix = SharedFolder.segments(folder).join("/");
+  return await Promise.all(paths.map(async (path) => {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new BadArgument(`${path} is not a file`);
+    const name = basename(path);
+    return { path, remote: prefix ? `${prefix}/${name}` : name, info };
+  }));
+}
+
 /**
  * Upload local files into `folder` on the gateway (each under its own name).
  *
@@ -337,13 +355,7 @@ export async function uploadFiles(
   folder: string,
   options: TransferOptions = {},
 ): Promise<TransferSummary> {
-  const prefix = SharedFolder.segments(folder).join("/");
-  const files = await Promise.all(paths.map(async (path) => {
-    const info = await Deno.stat(path);
-    if (!info.isFile) throw new BadArgument(`${path} is not a file`);
-    const name = basename(path);
-    return { path, remote: prefix ? `${prefix}/${name}` : name, info };
-  }));
+  const files = await uploadsOf(paths, folder);
   const progress = tracker(files.map((f) => [f.remote, f.info.size]), options.onProgress);
   await eachFile(files, (file) => file.info.size, options.concurrency, async (file) => {
     const { path, remote, info } = file;
