@@ -8,7 +8,6 @@
  * ```
  * @module
  */
-import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_GATEWAY_PORT } from "../wire/gateway_protocol.ts";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_POOL, Gateway } from "../gateway/gateway.ts";
 import { DEFAULT_LEASE_IDLE_MS } from "../gateway/leases.ts";
@@ -28,6 +27,7 @@ import {
   untilSignal,
   UsageError,
 } from "./usage.ts";
+import { exposureNotice, SECURITY_FLAGS, SECURITY_HELP, securityFrom } from "./security_flags.ts";
 
 /** `typenet gateway --help`. */
 export const GATEWAY_HELP = `Usage: typenet gateway --subroutines FILE [options]
@@ -52,8 +52,7 @@ Options:
                              --unstable-worker-options. Without it, subroutines have the
                              gateway's own permissions, and the gateway says so at start
 ${LIMIT_HELP}
-  --insecure                 on an address other than loopback, accept clients from other
-                             machines although there is no authentication yet
+${SECURITY_HELP}
   -h, --help                 print this help`;
 
 /**
@@ -77,7 +76,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     "lease-idle-ms": { type: "string" },
     "subroutine-allow": { type: "string", multiple: true },
     ...LIMIT_FLAGS,
-    "insecure": { type: "boolean" },
+    ...SECURITY_FLAGS,
   });
   if (values.help) {
     console.log(GATEWAY_HELP);
@@ -114,7 +113,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
       ),
       subroutinePermissions: grants,
       limits: limitsFrom(values),
-      insecure: values.insecure === true,
+      ...securityFrom(values),
       onNotice: (message) => console.error(`typenet gateway: ${message}`),
     });
   } catch (error) {
@@ -122,12 +121,8 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     console.error(`typenet gateway: cannot start: ${describe(error)}`);
     return 1;
   }
-  if (!values.insecure && !isLoopback(host)) {
-    console.error(
-      `typenet gateway: protected mode: listening on ${host} without authentication, so only ` +
-        `clients on this machine are accepted; --insecure accepts anyone who can reach it`,
-    );
-  }
+  const notice = exposureNotice("gateway", host, gateway.port, gateway.security);
+  if (notice) console.error(notice);
   console.error(`typenet gateway: ${describeGrants(grants)}`);
   console.log(`typenet gateway listening on ${gateway.address} (pool ${gateway.poolSize})`);
   await Promise.race([untilSignal(), gateway.stopped]);

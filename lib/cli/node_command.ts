@@ -8,7 +8,6 @@
  * ```
  * @module
  */
-import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_CLUSTER_PORT, Node, type NodeOptions } from "../cluster/node.ts";
 import { ValueNode } from "../cluster/value_node.ts";
 import { ValueWriter } from "../cluster/value_writer.ts";
@@ -24,6 +23,7 @@ import {
   untilSignal,
   UsageError,
 } from "./usage.ts";
+import { exposureNotice, SECURITY_FLAGS, SECURITY_HELP, securityFrom } from "./security_flags.ts";
 
 /** `typenet node --help`. */
 export const NODE_HELP = `Usage: typenet node [options]
@@ -44,8 +44,7 @@ Options:
   --http PORT                serve a read-only admin API on 127.0.0.1:PORT (GET /members,
                              /value, /events as Server-Sent Events)
 ${LIMIT_HELP}
-  --insecure                 on an address other than loopback, accept members from other
-                             machines although there is no authentication yet
+${SECURITY_HELP}
   -h, --help                 print this help`;
 
 /**
@@ -69,7 +68,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
     "value-writer": { type: "string" },
     "http": { type: "string" },
     ...LIMIT_FLAGS,
-    "insecure": { type: "boolean" },
+    ...SECURITY_FLAGS,
   });
   if (values.help) {
     console.log(NODE_HELP);
@@ -100,7 +99,7 @@ export async function nodeCommand(args: string[]): Promise<number> {
     name,
     advertise,
     limits: limitsFrom(values),
-    insecure: values.insecure === true,
+    ...securityFrom(values),
     onNotice: (message) => console.error(`typenet node: ${message}`),
   };
 
@@ -117,12 +116,13 @@ export async function nodeCommand(args: string[]): Promise<number> {
     console.error(`typenet node: cannot start: ${describe(error)}`);
     return 1;
   }
-  if (!values.insecure && !isLoopback(host)) {
-    console.error(
-      `typenet node: protected mode: listening on ${host} without authentication, so only ` +
-        `members on this machine are accepted; --insecure accepts anyone who can reach it`,
-    );
-  }
+  const notice = exposureNotice(
+    "node",
+    host,
+    Number(node.clusterPort.split(":").pop()),
+    node.security,
+  );
+  if (notice) console.error(notice);
   console.log(
     `typenet node ${node.id} cluster port ${node.clusterPort} (members: ${
       node.members().filter((m) => m.state === "alive" || m.state === "suspect").length

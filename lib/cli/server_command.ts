@@ -8,7 +8,6 @@
  * ```
  * @module
  */
-import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_LIST_PORT, ListServer } from "../store/list_server.ts";
 import {
   describe,
@@ -20,6 +19,7 @@ import {
   untilSignal,
   UsageError,
 } from "./usage.ts";
+import { exposureNotice, SECURITY_FLAGS, SECURITY_HELP, securityFrom } from "./security_flags.ts";
 
 /** `typenet server --help`. */
 export const SERVER_HELP = `Usage: typenet server [HOST] [PORT] [options]
@@ -31,9 +31,7 @@ SIGINT or SIGTERM stops it.
 
 Options:
 ${LIMIT_HELP}
-  --insecure                 on an address other than loopback, accept clients from other
-                             machines although there is no authentication yet (without it,
-                             such a server accepts clients on its own machine only)
+${SECURITY_HELP}
   -h, --help                 print this help`;
 
 /**
@@ -49,7 +47,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     "help": { type: "boolean", short: "h" },
     ...LIMIT_FLAGS,
-    "insecure": { type: "boolean" },
+    ...SECURITY_FLAGS,
   });
   if (values.help) {
     console.log(SERVER_HELP);
@@ -64,28 +62,19 @@ export async function serverCommand(args: string[]): Promise<number> {
 
   let server: ListServer;
   try {
-    server = ListServer.start({
+    server = await ListServer.start({
       hostname,
       port: listenPort,
       limits,
-      insecure: values.insecure === true,
+      ...securityFrom(values),
       onError: (error, peer) => console.error(`typenet server: ${peer}: ${describe(error)}`),
     });
   } catch (error) {
     console.error(`typenet server: cannot listen on ${hostname}:${listenPort}: ${describe(error)}`);
     return 1;
   }
-  if (server.protectedMode) {
-    console.error(
-      `typenet server: protected mode: listening on ${hostname} without authentication, so ` +
-        `only clients on this machine are accepted; --insecure accepts anyone who can reach it`,
-    );
-  } else if (!isLoopback(hostname)) {
-    console.error(
-      `typenet server: warning: --insecure: anyone who can reach ${hostname}:${server.port} ` +
-        `can read and change every list (no authentication, no encryption)`,
-    );
-  }
+  const notice = exposureNotice("server", hostname, server.port, server.security);
+  if (notice) console.error(notice);
   console.log(`typenet server listening on ${server.address}`);
   await untilSignal();
   await server.close();

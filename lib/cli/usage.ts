@@ -85,18 +85,23 @@ const MAX_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 export const LIMIT_FLAGS: ParseOptions = {
   "max-frame-bytes": { type: "string" },
   "max-connections": { type: "string" },
+  "max-connections-per-address": { type: "string" },
   "max-in-flight": { type: "string" },
   "max-streams": { type: "string" },
   "handshake-timeout-ms": { type: "string" },
+  "idle-timeout-ms": { type: "string" },
 };
 
 /** The listener-limit flags, for `--help`. */
 export const LIMIT_HELP =
   `  --max-frame-bytes N        largest frame accepted (default ${DEFAULT_LIMITS.maxFrameBytes})
   --max-connections N        open connections at once (default ${DEFAULT_LIMITS.maxConnections})
+  --max-connections-per-address N
+                             open connections from one address (default ${DEFAULT_LIMITS.maxConnectionsPerAddress})
   --max-in-flight N          requests one connection may have waiting (default ${DEFAULT_LIMITS.maxInFlight})
   --max-streams N            streams one connection may have open (default ${DEFAULT_LIMITS.maxStreams})
-  --handshake-timeout-ms N   time a new connection has to say hello (default ${DEFAULT_LIMITS.handshakeTimeoutMs})`;
+  --handshake-timeout-ms N   time a new connection has for TLS and hello (default ${DEFAULT_LIMITS.handshakeTimeoutMs})
+  --idle-timeout-ms N        close connections idle this long; 0: never (default ${DEFAULT_LIMITS.idleTimeoutMs})`;
 
 /**
  * The limits the flags in `values` set (absent ones left out).
@@ -112,9 +117,16 @@ export function limitsFrom(values: Record<string, unknown>): Partial<Limits> {
   const limits: Partial<Limits> = {
     maxFrameBytes: positiveInteger(flag("max-frame-bytes"), "--max-frame-bytes"),
     maxConnections: positiveInteger(flag("max-connections"), "--max-connections"),
+    maxConnectionsPerAddress: positiveInteger(
+      flag("max-connections-per-address"),
+      "--max-connections-per-address",
+    ),
     maxInFlight: positiveInteger(flag("max-in-flight"), "--max-in-flight"),
     maxStreams: positiveInteger(flag("max-streams"), "--max-streams"),
     handshakeTimeoutMs: positiveInteger(flag("handshake-timeout-ms"), "--handshake-timeout-ms"),
+    idleTimeoutMs: flag("idle-timeout-ms") === "0"
+      ? 0
+      : positiveInteger(flag("idle-timeout-ms"), "--idle-timeout-ms"),
   };
   if (
     limits.maxFrameBytes !== undefined &&

@@ -42,11 +42,11 @@ import {
   TypenetError,
   Unavailable,
 } from "../wire/errors.ts";
-import { isLoopback } from "../wire/address.ts";
 import { ConnectionPool } from "../net/connection_pool.ts";
 import { defineHandlers } from "../net/handlers.ts";
 import type { Limits } from "../net/limits.ts";
-import { Server } from "../net/server.ts";
+import { linkSecurity, listenerSecurity, type SecurityOptions } from "../net/security.ts";
+import { type ExposureState, Server } from "../net/server.ts";
 import { cannotConnect, EventRouter } from "./event_router.ts";
 import { Membership } from "./membership.ts";
 import { PacketLinks } from "./packet_links.ts";
@@ -106,7 +106,7 @@ export interface EmitResult {
 }
 
 /** How to start a node. */
-export interface NodeOptions {
+export interface NodeOptions extends SecurityOptions {
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
   /** Cluster port (default 7946; 0 picks a free one). */
@@ -121,8 +121,6 @@ export interface NodeOptions {
   timings?: Partial<Timings>;
   /** Listener limits. */
   limits?: Partial<Limits>;
-  /** Accept members from other machines without authentication (see `typenet server`). */
-  insecure?: boolean;
   /** Time an event or request waits for a member's answer (default 10 s). */
   requestTimeoutMs?: number;
   /** Time to wait for a member to answer a join before starting a new cluster (default 2 s). */
@@ -185,6 +183,11 @@ export class Node implements AsyncDisposable {
   /** This node's cluster port, `host:port`, as others reach it. */
   get clusterPort(): string {
     return this.#membership!.self.address;
+  }
+
+  /** Who may connect (protected mode, token, TLS). */
+  get security(): ExposureState {
+    return this.#server!.security;
   }
 
   /** This node's name. */
@@ -360,6 +363,7 @@ export class Node implements AsyncDisposable {
       );
     }
     this.#pool = new ConnectionPool({
+      ...linkSecurity(options),
       role: "node",
       connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
@@ -376,13 +380,13 @@ export class Node implements AsyncDisposable {
     this.#router = new EventRouter(this.#pool, () => this.#membership!, {
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     });
-    this.#server = Server.listen({
+    this.#server = await Server.listen({
       hostname: host,
       port: options.port ?? DEFAULT_CLUSTER_PORT,
       role: NODE_ROLE,
       handlers: this.#handlers(),
       limits: options.limits,
-      protectedMode: !options.insecure && !isLoopback(host),
+      ...listenerSecurity(options, host),
       stats: () => this.stats(),
       onPush: (topic, payload) => {
         if (topic === EVENT_TOPIC) return this.#receivePosted(payload);

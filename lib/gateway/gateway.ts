@@ -18,21 +18,27 @@
  */
 import { argBytes, argCount, argInt, argString } from "../wire/args.ts";
 import { BadArgument } from "../wire/errors.ts";
-import { isLoopback } from "../wire/address.ts";
 import { DEFAULT_GATEWAY_PORT, FileOp, GATEWAY_ROLE, GatewayOp } from "../wire/gateway_protocol.ts";
-import { type CallContext, defineHandlers, type Handlers, mergeHandlers } from "../net/handlers.ts";
+import {
+  adminOnly,
+  type CallContext,
+  defineHandlers,
+  type Handlers,
+  mergeHandlers,
+} from "../net/handlers.ts";
 import { FileService } from "./file_service.ts";
 import { SharedFolder } from "./shared_folder.ts";
 import { UnsupportedOperation } from "../wire/errors.ts";
 import type { Limits } from "../net/limits.ts";
-import { Server } from "../net/server.ts";
+import { listenerSecurity, type SecurityOptions } from "../net/security.ts";
+import { type ExposureState, Server } from "../net/server.ts";
 import { HandlerPool, type Slot } from "./handler_pool.ts";
 import { DEFAULT_LEASE_IDLE_MS, Leases } from "./leases.ts";
 import { type SubroutineGrants, workerPermissions } from "./subroutine_permissions.ts";
 import { latestOnly } from "./latest_only.ts";
 
 /** How to start a gateway. */
-export interface GatewayOptions {
+export interface GatewayOptions extends SecurityOptions {
   /** Address to listen on (default 127.0.0.1). */
   host?: string;
   /** Port (default 1857; 0 picks a free one). */
@@ -57,8 +63,6 @@ export interface GatewayOptions {
   subroutinePermissions?: SubroutineGrants;
   /** Listener limits. */
   limits?: Partial<Limits>;
-  /** Accept clients from other machines without authentication (see `typenet server`). */
-  insecure?: boolean;
   /** Told of notable things: a Worker replaced, a client's error. */
   onNotice?: (message: string) => void;
 }
@@ -118,7 +122,7 @@ export class Gateway implements AsyncDisposable {
     const leases = new Leases(pool, leaseIdleMs);
     let server: Server;
     try {
-      server = Server.listen({
+      server = await Server.listen({
         hostname: host,
         port: options.port ?? DEFAULT_GATEWAY_PORT,
         role: GATEWAY_ROLE,
@@ -127,7 +131,7 @@ export class Gateway implements AsyncDisposable {
           files,
         ),
         limits: options.limits,
-        protectedMode: !options.insecure && !isLoopback(host),
+        ...listenerSecurity(options, host),
         stats: () => ({ pool: pool.size, free: pool.free }),
       });
     } catch (error) {
@@ -152,6 +156,11 @@ export class Gateway implements AsyncDisposable {
   /** Resolves when the gateway has stopped (by `stop()` or a client's `closeGateway()`). */
   get stopped(): Promise<void> {
     return this.#stopped.promise;
+  }
+
+  /** Who may connect (protected mode, token, TLS). */
+  get security(): ExposureState {
+    return this.#server.security;
   }
 
   /** Stop: close every connection and every Worker. */
@@ -218,8 +227,9 @@ function handlersFor(
         const buffer = argBytes(args, 3, "buffer");
         return await slot.link.call(name, argBytes(args, 2, "args"), buffer, callTimeoutMs);
       },
-      [GatewayOp.Close]: (args) => {
+      [GatewayOp.Close]: (args, call) => {
         argCount(args, 0, GatewayOp.Close);
+        adminOnly(GatewayOp.Close, call);
         // Answer first, then stop (the answer must leave before the connection closes).
         setTimeout(() => stop(), 10);
         return null;

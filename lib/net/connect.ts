@@ -16,6 +16,10 @@
  */
 import { parseAddress } from "../wire/address.ts";
 import { TypenetError, Unavailable } from "../wire/errors.ts";
+import { resolveToken, type TokenKey, tokenKey, type TokenOptions } from "./auth.ts";
+import type { ByteConn } from "./byte_conn.ts";
+import { watchIdle } from "./idle_watch.ts";
+import { connectTls, type LoadedTls, loadTls, type TlsOptions } from "./tls.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../wire/frame.ts";
 import type { Welcome } from "../wire/messages.ts";
 import { FramedConn } from "./framed_conn.ts";
@@ -25,7 +29,9 @@ import { DEFAULT_TIMEOUTS, type Timeouts } from "./limits.ts";
 import { Session } from "./session.ts";
 
 /** How to connect, and how the session behaves. */
-export interface ConnectOptions extends Partial<Timeouts> {
+export interface ConnectOptions extends Partial<Timeouts>, TokenOptions {
+  /** Speak TLS, trusting `caFile` (and presenting `certFile` under mutual TLS). */
+  tls?: TlsOptions;
   /** `"client"` (default) or `"peer"` for server-to-server links. */
   role?: string;
   /** Largest frame body accepted from the server (default 16 MiB). */
@@ -60,18 +66,25 @@ export async function connectWithWelcome(
   const { hostname, port } = parseAddress(address);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs;
   const started = Date.now();
-  let conn: Deno.TcpConn;
-  try {
-    conn = await Deno.connect({
-      hostname,
-      port,
-      signal: connectTimeoutMs > 0 ? AbortSignal.timeout(connectTimeoutMs) : undefined,
-    });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new Unavailable(`${address} is unavailable: ${reason(error, connectTimeoutMs)}`, {
-      cause: error,
-    });
+  const security = await securityOf(options);
+  let conn: ByteConn;
+  if (security.tls) {
+    conn = await connectTls(hostname, port, security.tls, connectTimeoutMs);
+  } else {
+    try {
+      const tcp = await Deno.connect({
+        hostname,
+        port,
+        signal: connectTimeoutMs > 0 ? AbortSignal.timeout(connectTimeoutMs) : undefined,
+      });
+      tcp.setNoDelay(true);
+      conn = tcp;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) throw error;
+      throw new Unavailable(`${address} is unavailable: ${reason(error, connectTimeoutMs)}`, {
+        cause: error,
+      });
+    }
   }
   const framed = new FramedConn(conn, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   try {
@@ -79,6 +92,7 @@ export async function connectWithWelcome(
       role: options.role ?? "client",
       label: address,
       timeoutMs: Math.max(1, connectTimeoutMs - (Date.now() - started)),
+      token: security.token,
     });
     const session = new Session(framed, {
       initiator: true,
@@ -87,6 +101,11 @@ export async function connectWithWelcome(
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMEOUTS.requestTimeoutMs,
       onPush: options.onPush,
     });
+    // Close our side a little before the server would, so that it never cuts a call short;
+    // the next call reconnects.
+    if (welcome.idleTimeoutMs) {
+      watchIdle(session, welcome.idleTimeoutMs * IDLE_MARGIN, () => session.close());
+    }
     return { session, welcome };
   } catch (error) {
     framed.close();
@@ -109,6 +128,33 @@ export async function connectWithWelcome(
  */
 export async function connect(address: string, options: ConnectOptions = {}): Promise<Session> {
   return (await connectWithWelcome(address, options)).session;
+}
+
+/** The client closes an idle connection after this share of the server's idle timeout. */
+const IDLE_MARGIN = 0.75;
+
+/** TLS files read and the token imported, once per options object (a `Connection` reuses it). */
+interface Security {
+  tls?: LoadedTls;
+  token?: TokenKey;
+}
+const securityCache = new WeakMap<ConnectOptions, Promise<Security>>();
+
+function securityOf(options: ConnectOptions): Promise<Security> {
+  let security = securityCache.get(options);
+  if (!security) {
+    security = (async () => {
+      const token = resolveToken(options);
+      return {
+        tls: options.tls ? loadTls(options.tls) : undefined,
+        token: token === undefined ? undefined : await tokenKey(token),
+      };
+    })();
+    securityCache.set(options, security);
+    // A file that could not be read may be fixed before the next try.
+    security.catch(() => securityCache.delete(options));
+  }
+  return security;
 }
 
 function reason(error: unknown, timeoutMs: number): string {

@@ -24,11 +24,12 @@ import { type Message, parseMessage, toWire } from "../wire/messages.ts";
 import { formatAddress } from "../wire/address.ts";
 import { TURN_MS, yieldToEventLoop } from "./yield.ts";
 import { writeAll } from "./write_all.ts";
+import type { ByteConn } from "./byte_conn.ts";
 
 /** Frames handled between looks at the clock, in a burst. */
 const CLOCK_EVERY_FRAMES = 16;
 
-/** A message connection over one `Deno.TcpConn`; see the module docs. */
+/** A message connection over one socket (TCP or TLS); see the module docs. */
 export class FramedConn {
   /** The other end's address, `host:port`. */
   readonly remote: string;
@@ -41,7 +42,7 @@ export class FramedConn {
   maxBacklogBytes = Infinity;
   /** Told when the connection was closed for exceeding {@link maxBacklogBytes}. */
   onOverflow: ((backlog: number) => void) | undefined;
-  #conn: Deno.TcpConn;
+  #conn: ByteConn;
   #decoder: FrameDecoder;
   #batches = [new FrameBatch(), new FrameBatch()];
   #current = 0;
@@ -53,13 +54,18 @@ export class FramedConn {
   #turnStarted = 0;
   #framesThisTurn = 0;
 
-  /** Wrap `conn`, refusing incoming bodies over `maxFrameBytes`. Turns Nagle off. */
-  constructor(conn: Deno.TcpConn, maxFrameBytes: number) {
+  /**
+   * Messages read and sent so far: a session that must tell an idle connection from a busy
+   * one watches it change.
+   */
+  activity = 0;
+
+  /** Wrap `conn` (Nagle already off), refusing incoming bodies over `maxFrameBytes`. */
+  constructor(conn: ByteConn, maxFrameBytes: number) {
     this.#conn = conn;
     this.#decoder = new FrameDecoder(maxFrameBytes);
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remote = formatAddress(addr.hostname, addr.port);
-    conn.setNoDelay(true);
   }
 
   /** The largest incoming frame body accepted; raised after the hello. */
@@ -98,6 +104,7 @@ export class FramedConn {
             this.#turnStarted = performance.now();
           }
         }
+        this.activity++;
         return parseMessage(decodeMessage(body));
       }
       let n: number | null;
@@ -136,6 +143,7 @@ export class FramedConn {
       );
     }
     this.#batches[this.#current].add(body);
+    this.activity++;
     if (this.backlog > this.maxBacklogBytes) {
       const backlog = this.backlog;
       this.close();

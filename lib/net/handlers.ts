@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { AuthError } from "../wire/errors.ts";
 import type { Session } from "./session.ts";
 
 /** What a handler knows about the call it serves. */
@@ -88,3 +89,19 @@ export function mergeHandlers(...tables: Handlers[]): Handlers {
 
 /** No operations: a pure client. */
 export const NO_HANDLERS: Handlers = defineHandlers({});
+
+/**
+ * Refuse `op` unless the caller proved the admin token (or the server demands no token at
+ * all): throws `AuthError` naming the operation.
+ *
+ * @example
+ * ```ts
+ * import { adminOnly, defineHandlers } from "./handlers.ts";
+ * defineHandlers({ requests: { "x.drop": (_args, call) => { adminOnly("x.drop", call); return 0; } } });
+ * ```
+ */
+export function adminOnly(op: string, call: CallContext): void {
+  if (call.session.access === "user") {
+    throw new AuthError(`${op} needs the admin token (this connection proved the user token)`);
+  }
+}

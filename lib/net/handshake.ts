@@ -5,8 +5,10 @@
  * accepts); the accepting side
  * answers WELCOME (its version, role, frame limit, a per-process id) or an ERROR with id 0 and
  * closes: not a typenet hello, another protocol version (the message names both), or no hello
- * in time. Authentication (a token proven by HMAC challenge-response) will add one round here,
- * between HELLO and WELCOME, without changing anything above this module.
+ * in time. A server that demands a token adds one round between HELLO and WELCOME: it answers
+ * a HELLO carrying the client's nonce with a CHALLENGE (its own nonce), the client sends its
+ * PROOF, and the WELCOME carries the server's proof (see auth.ts). Nothing but these frames is
+ * accepted before the WELCOME.
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@
  * @module
  */
 import {
+  AuthError,
   errorFromWire,
   FrameTooLarge,
   ProtocolError,
@@ -27,7 +30,8 @@ import {
   TypenetError,
   VersionMismatch,
 } from "../wire/errors.ts";
-import { type Hello, Kind, MAGIC, type Welcome } from "../wire/messages.ts";
+import { type Hello, Kind, MAGIC, type Message, type Welcome } from "../wire/messages.ts";
+import { checkProof, nonce, NONCE_BYTES, proofOf, type TokenKey } from "./auth.ts";
 import { PROTOCOL_VERSION, VERSION } from "../version.ts";
 import { withDeadline } from "./deadline.ts";
 import type { FramedConn } from "./framed_conn.ts";
@@ -46,6 +50,8 @@ export interface HelloOptions {
   timeoutMs: number;
   /** The server as the user named it, for messages. */
   label: string;
+  /** Prove this token (and demand the server prove it too). */
+  token?: TokenKey;
 }
 
 /**
@@ -59,6 +65,7 @@ export interface HelloOptions {
  * ```
  */
 export async function sayHello(framed: FramedConn, options: HelloOptions): Promise<Welcome> {
+  const clientNonce = options.token ? nonce() : undefined;
   framed.send({
     kind: Kind.Hello,
     magic: MAGIC,
@@ -66,25 +73,40 @@ export async function sayHello(framed: FramedConn, options: HelloOptions): Promi
     role: options.role,
     agent: AGENT,
     maxFrameBytes: framed.maxFrameBytes,
+    nonce: clientNonce,
   });
-  const answer = await withDeadline(
-    framed.read(),
-    options.timeoutMs,
-    () =>
-      new TimeoutError(`${options.label} did not answer the hello within ${options.timeoutMs} ms`),
-  ).catch((error) => {
-    // Something answered, but not in typenet frames (an HTTP server, say).
-    if (error instanceof FrameTooLarge || error instanceof ProtocolError) {
-      throw new ProtocolError(`${options.label} is not a typenet server (${error.message})`);
+  const deadline = Date.now() + options.timeoutMs;
+  let answer = await answerTo(framed, options, deadline);
+  if (answer.kind === Kind.Challenge) {
+    if (!options.token || !clientNonce) {
+      throw new ProtocolError(`${options.label} sent a CHALLENGE to a hello without a nonce`);
     }
-    throw error;
-  });
-  if (answer === null) {
-    throw new ProtocolError(`${options.label} closed the connection during the hello`);
-  }
-  if (answer.kind === Kind.Error) throw errorFromWire(answer.code, answer.message);
-  if (answer.kind !== Kind.Welcome) {
+    if (answer.nonce.length !== NONCE_BYTES) {
+      throw new ProtocolError(`${options.label} sent a nonce of ${answer.nonce.length} bytes`);
+    }
+    const serverNonce = answer.nonce;
+    framed.send({
+      kind: Kind.Proof,
+      proof: await proofOf(options.token, "client", clientNonce, serverNonce),
+    });
+    answer = await answerTo(framed, options, deadline);
+    if (answer.kind !== Kind.Welcome) {
+      throw new ProtocolError(
+        `${options.label} answered the proof with message kind ${answer.kind}`,
+      );
+    }
+    const proven = answer.proof !== undefined &&
+      await checkProof(options.token, "server", clientNonce, serverNonce, answer.proof);
+    if (!proven) {
+      throw new AuthError(`${options.label} could not prove it holds the token: not our server`);
+    }
+  } else if (answer.kind !== Kind.Welcome) {
     throw new ProtocolError(`${options.label} answered the hello with message kind ${answer.kind}`);
+  } else if (options.token) {
+    throw new AuthError(
+      `${options.label} does not ask for a token, so it cannot prove it is the server that ` +
+        `holds ours; start it with the same token (--token-file), or connect without one`,
+    );
   }
   if (answer.version !== PROTOCOL_VERSION) {
     throw new VersionMismatch(
@@ -99,6 +121,31 @@ export async function sayHello(framed: FramedConn, options: HelloOptions): Promi
   return answer;
 }
 
+/** The server's next handshake frame: an ERROR is thrown as its typed error. */
+async function answerTo(
+  framed: FramedConn,
+  options: HelloOptions,
+  deadline: number,
+): Promise<Message> {
+  const answer = await withDeadline(
+    framed.read(),
+    Math.max(1, deadline - Date.now()),
+    () =>
+      new TimeoutError(`${options.label} did not answer the hello within ${options.timeoutMs} ms`),
+  ).catch((error) => {
+    // Something answered, but not in typenet frames (an HTTP server, say).
+    if (error instanceof FrameTooLarge || error instanceof ProtocolError) {
+      throw new ProtocolError(`${options.label} is not a typenet server (${error.message})`);
+    }
+    throw error;
+  });
+  if (answer === null) {
+    throw new ProtocolError(`${options.label} closed the connection during the hello`);
+  }
+  if (answer.kind === Kind.Error) throw errorFromWire(answer.code, answer.message);
+  return answer;
+}
+
 /** The accepting side's part. */
 export interface WelcomeOptions {
   /** What this server is, e.g. `"list-server"`. */
@@ -107,8 +154,27 @@ export interface WelcomeOptions {
   maxFrameBytes: number;
   /** This process's random id. */
   serverId: string;
-  /** Time the client has to send its hello. */
+  /** Time the client has to send its hello (and its proof). */
   timeoutMs: number;
+  /** Demand one of these tokens; none: no token round. */
+  auth?: ServerAuth;
+  /** Announced in the WELCOME (the server closes connections idle this long). */
+  idleTimeoutMs?: number;
+}
+
+/** The tokens a server accepts. */
+export interface ServerAuth {
+  /** Grants `"user"` access. */
+  token?: TokenKey;
+  /** Grants `"admin"` access: the user operations and the admin ones. */
+  adminToken?: TokenKey;
+}
+
+/** A hello that passed, and what the client proved. */
+export interface Greeted {
+  hello: Hello;
+  /** `"admin"`, `"user"`, or `"open"` when the server demands no token. */
+  access: "admin" | "user" | "open";
 }
 
 /**
@@ -121,13 +187,16 @@ export interface WelcomeOptions {
  * // const hello = await awaitHello(framed, { role: "list-server", maxFrameBytes, serverId, timeoutMs });
  * ```
  */
-export async function awaitHello(framed: FramedConn, options: WelcomeOptions): Promise<Hello> {
+export async function awaitHello(framed: FramedConn, options: WelcomeOptions): Promise<Greeted> {
   try {
-    const hello = await withDeadline(
-      framed.read(),
-      options.timeoutMs,
-      () => new TimeoutError(`no hello within ${options.timeoutMs} ms`),
-    );
+    const deadline = Date.now() + options.timeoutMs;
+    const next = () =>
+      withDeadline(
+        framed.read(),
+        Math.max(1, deadline - Date.now()),
+        () => new TimeoutError(`no hello within ${options.timeoutMs} ms`),
+      );
+    const hello = await next();
     if (hello === null) throw new ProtocolError("connection closed before the hello");
     if (hello.kind !== Kind.Hello || hello.magic !== MAGIC) {
       throw new ProtocolError("expected a typenet hello as the first frame");
@@ -146,6 +215,35 @@ export async function awaitHello(framed: FramedConn, options: WelcomeOptions): P
         `the hello must announce a maxFrameBytes of ${MIN_FRAME_LIMIT} or more`,
       );
     }
+    let access: Greeted["access"] = "open";
+    let proof: Uint8Array | undefined;
+    const auth = options.auth;
+    if (auth && (auth.token || auth.adminToken)) {
+      if (hello.nonce === undefined) {
+        throw new AuthError(
+          "this server requires a token: set TYPENET_TOKEN or pass --token-file (library: token)",
+        );
+      }
+      if (hello.nonce.length !== NONCE_BYTES) {
+        throw new ProtocolError(`the hello's nonce must be ${NONCE_BYTES} bytes`);
+      }
+      const clientNonce = hello.nonce.slice();
+      const serverNonce = nonce();
+      framed.send({ kind: Kind.Challenge, nonce: serverNonce });
+      const answer = await next();
+      if (answer === null) throw new ProtocolError("connection closed before the proof");
+      if (answer.kind !== Kind.Proof) {
+        throw new ProtocolError("expected a PROOF after the CHALLENGE");
+      }
+      for (const [grant, key] of [["user", auth.token], ["admin", auth.adminToken]] as const) {
+        if (key && await checkProof(key, "client", clientNonce, serverNonce, answer.proof)) {
+          access = grant;
+          proof = await proofOf(key, "server", clientNonce, serverNonce);
+          break;
+        }
+      }
+      if (!proof) throw new AuthError("wrong token");
+    }
     framed.maxFrameBytes = options.maxFrameBytes;
     framed.peerMaxFrameBytes = hello.maxFrameBytes;
     framed.send({
@@ -155,8 +253,11 @@ export async function awaitHello(framed: FramedConn, options: WelcomeOptions): P
       agent: AGENT,
       maxFrameBytes: options.maxFrameBytes,
       serverId: options.serverId,
+      proof,
+      access: proof ? access : undefined,
+      idleTimeoutMs: options.idleTimeoutMs,
     });
-    return hello;
+    return { hello, access };
   } catch (error) {
     if (error instanceof TypenetError) {
       framed.send({ kind: Kind.Error, id: 0, code: error.code, message: error.message });

@@ -18,6 +18,8 @@ export interface Limits {
   maxFrameBytes: number;
   /** Open connections at once; more are told `LIMIT` and closed. */
   maxConnections: number;
+  /** Open connections from one IP address at once; more are told `LIMIT` and closed. */
+  maxConnectionsPerAddress: number;
   /**
    * Requests one connection may have waiting on an answer (async handlers); beyond it the
    * server stops reading that connection until one finishes (backpressure, not an error).
@@ -25,17 +27,24 @@ export interface Limits {
   maxInFlight: number;
   /** Streams one connection may have open; one more is refused with `LIMIT`. */
   maxStreams: number;
-  /** Time a new connection has to send its hello before it is closed. */
+  /** Time a new connection has to finish its TLS handshake, and then its hello. */
   handshakeTimeoutMs: number;
+  /**
+   * A connection that sends nothing and waits for nothing this long after its hello is told
+   * `TIMEOUT` and closed; 0 keeps idle connections forever.
+   */
+  idleTimeoutMs: number;
 }
 
 /** Safe defaults for a laptop or a Raspberry Pi. */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxConnections: 1024,
+  maxConnectionsPerAddress: 256,
   maxInFlight: 256,
   maxStreams: 256,
   handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
 });
 
 /** The frame limit before the hello: a hello is small, and garbage must not cost memory. */

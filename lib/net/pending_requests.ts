@@ -35,6 +35,11 @@ export class PendingRequests {
     this.#label = label;
   }
 
+  /** Requests waiting for their answer. */
+  get size(): number {
+    return this.#waiting.size;
+  }
+
   /** Whether a request with this id is waiting. */
   has(id: number): boolean {
     return this.#waiting.has(id);

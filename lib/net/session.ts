@@ -73,6 +73,11 @@ export interface SessionOptions {
   maxStreams?: number;
   /** The role the other side announced in its hello (`"client"`, `"peer"`, …). */
   remoteRole?: string;
+  /**
+   * What the other side proved in the hello: `"admin"` (the admin token), `"user"` (the token),
+   * or `"open"` (the server demands no token). Default `"open"`.
+   */
+  access?: "admin" | "user" | "open";
   /** Receives PUSH messages. */
   onPush?: (topic: string, payload: unknown) => void;
   /** Told about failures nobody else hears of (a handler's unexpected error, say). */
@@ -109,6 +114,8 @@ export class Session {
   readonly label: string;
   /** The role the other side announced in its hello, if known. */
   readonly remoteRole: string | undefined;
+  /** What the other side proved in the hello (see {@link SessionOptions.access}). */
+  readonly access: "admin" | "user" | "open";
   /** Resolves when the connection has closed, for whatever reason. */
   readonly closed: Promise<void>;
   readonly #framed: FramedConn;
@@ -134,6 +141,7 @@ export class Session {
     this.label = options.label;
     this.#pending = new PendingRequests(options.label);
     this.remoteRole = options.remoteRole;
+    this.access = options.access ?? "open";
     this.#handlers = options.handlers ?? NO_HANDLERS;
     this.#nextId = options.initiator ? 1 : 2;
     this.#context = { session: this, signal: this.#abort.signal };
@@ -245,6 +253,17 @@ export class Session {
     return this.#received;
   }
 
+  /** Messages read and sent so far: unchanged over a while means the connection was idle. */
+  get activity(): number {
+    return this.#framed.activity;
+  }
+
+  /** Whether a request or stream is under way in either direction. */
+  get busy(): boolean {
+    return this.#pending.size > 0 || this.#readers.size > 0 || this.#producers.size > 0 ||
+      this.#inFlight > 0;
+  }
+
   /**
    * Tell the other side why (an ERROR with id 0 carrying `error`'s code and message), then
    * close once that has been written, or after a short wait for a peer that reads nothing.
@@ -349,6 +368,8 @@ export class Session {
         return this.#options.onPush?.(message.topic, message.payload);
       case Kind.Hello:
       case Kind.Welcome:
+      case Kind.Challenge:
+      case Kind.Proof:
         throw new ProtocolError("unexpected hello after the handshake");
     }
   }

@@ -7,30 +7,25 @@
  * @example
  * ```ts
  * import { ListServer } from "./list_server.ts";
- * const server = ListServer.start({ hostname: "127.0.0.1", port: 0 });
+ * const server = await ListServer.start({ hostname: "127.0.0.1", port: 0 });
  * console.log(`typenet server listening on ${server.address}`);
  * await server.close();
  * ```
  * @module
  */
-import { isLoopback } from "../wire/address.ts";
 import type { Limits, Timeouts } from "../net/limits.ts";
-import { Server } from "../net/server.ts";
+import { linkSecurity, listenerSecurity, type SecurityOptions } from "../net/security.ts";
+import { type ExposureState, Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
 
 /** Where and how to serve. */
-export interface ListServerOptions {
+export interface ListServerOptions extends SecurityOptions {
   /** Address to listen on (default 127.0.0.1). */
   hostname?: string;
   /** Port (default 4444; 0 picks a free one). */
   port?: number;
   /** Overrides of the listener's limits. */
   limits?: Partial<Limits>;
-  /**
-   * Accept clients from other machines although there is no authentication. Without it, a
-   * server listening beyond loopback accepts clients on its own machine only (protected mode).
-   */
-  insecure?: boolean;
   /** Timeouts for links to other servers. */
   peerTimeouts?: Partial<Timeouts>;
   /** Told of connection-level problems (a client's bad frame, a failed hello). */
@@ -66,21 +61,40 @@ export class ListServer {
     this.protectedMode = protectedMode;
   }
 
-  /** Bind and serve. Throws `Deno.errors.AddrInUse` if the port is taken. */
-  static start(options: ListServerOptions = {}): ListServer {
-    const protectedMode = !options.insecure && !isLoopback(options.hostname ?? "127.0.0.1");
-    const service = new ListService({ ...DEFAULT_PEER_TIMEOUTS, ...options.peerTimeouts });
-    const server = Server.listen({
-      hostname: options.hostname ?? "127.0.0.1",
-      port: options.port ?? DEFAULT_LIST_PORT,
-      role: "list-server",
-      handlers: service.handlers,
-      limits: options.limits,
-      protectedMode,
-      onError: options.onError,
-      stats: () => service.stats(),
+  /**
+   * Bind and serve. Throws `Deno.errors.AddrInUse` if the port is taken, `BadArgument` for a
+   * bad token, an `Error` naming the flag for unreadable TLS files.
+   */
+  static async start(options: ListServerOptions = {}): Promise<ListServer> {
+    const hostname = options.hostname ?? "127.0.0.1";
+    const security = listenerSecurity(options, hostname);
+    const service = new ListService({
+      ...DEFAULT_PEER_TIMEOUTS,
+      ...options.peerTimeouts,
+      ...linkSecurity(options),
     });
-    return new ListServer(server, service, protectedMode);
+    let server: Server;
+    try {
+      server = await Server.listen({
+        hostname,
+        port: options.port ?? DEFAULT_LIST_PORT,
+        role: "list-server",
+        handlers: service.handlers,
+        limits: options.limits,
+        ...security,
+        onError: options.onError,
+        stats: () => service.stats(),
+      });
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
+    return new ListServer(server, service, security.protectedMode);
+  }
+
+  /** Who may connect (protected mode, token, TLS). */
+  get security(): ExposureState {
+    return this.#server.security;
   }
 
   /** Stop: close the listener, every client connection and every peer link. */

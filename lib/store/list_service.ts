@@ -31,11 +31,11 @@ import {
   ownerOf,
   sameLayout,
 } from "../wire/list_protocol.ts";
-import { type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
+import { adminOnly, type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
 import { homePlacement } from "./home_placement.ts";
 import { ListShard } from "./list_shard.ts";
 import { PeerLinks } from "./peer_links.ts";
-import type { Timeouts } from "../net/limits.ts";
+import type { ConnectOptions } from "../net/connect.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** Range stream chunks: at most this many items … */
@@ -58,8 +58,8 @@ export class ListService {
   readonly #creating = new Map<string, Promise<void>>();
   readonly #peers: PeerLinks;
 
-  /** A service that reaches other servers with `peerTimeouts`. */
-  constructor(peerTimeouts: Partial<Timeouts> = {}) {
+  /** A service that reaches other servers with `peerTimeouts` (and its token and TLS). */
+  constructor(peerTimeouts: ConnectOptions = {}) {
     this.#peers = new PeerLinks(peerTimeouts, (shard, peer) => {
       // Node `peer` holds items once the list reaches its first block.
       const length = this.#sequencers.get(shard.name)?.length ?? 0;
@@ -99,8 +99,9 @@ export class ListService {
           const shard = this.#shard(args);
           return { count: shard.count, length: this.#sequencers.get(shard.name)?.length ?? null };
         },
-        [ListOp.Drop]: (args) => {
+        [ListOp.Drop]: (args, call) => {
           argCount(args, 1, ListOp.Drop);
+          adminOnly(ListOp.Drop, call);
           const shard = this.#shards.get(argString(args, 0, "name"));
           if (!shard) return 0;
           this.#shards.delete(shard.name);

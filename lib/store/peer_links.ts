@@ -22,7 +22,7 @@
 import { DataLost, NotFound } from "../wire/errors.ts";
 import { ListOp } from "../wire/list_protocol.ts";
 import { ConnectionPool, type PoolLimits } from "../net/connection_pool.ts";
-import type { Timeouts } from "../net/limits.ts";
+import type { ConnectOptions } from "../net/connect.ts";
 import type { ListShard } from "./list_shard.ts";
 
 /** See the module docs. */
@@ -35,7 +35,7 @@ export class PeerLinks {
    * `peer` should hold items of the list by now.
    */
   constructor(
-    timeouts: Partial<Timeouts> = {},
+    timeouts: ConnectOptions = {},
     expectsItems: (shard: ListShard, peer: number) => boolean = () => false,
     limits: Partial<PoolLimits> = {},
   ) {

@@ -42,6 +42,8 @@ export const Kind = {
   Credit: 8,
   Cancel: 9,
   Push: 10,
+  Challenge: 11,
+  Proof: 12,
 } as const;
 
 /** The magic string a HELLO must carry. */
@@ -61,6 +63,8 @@ export interface Hello {
   agent: string;
   /** The largest frame body the connecting side accepts. */
   maxFrameBytes: number;
+  /** The client's 32 random bytes, sent when it holds a token (absent otherwise). */
+  nonce?: Uint8Array;
 }
 
 /** What a server says about itself in its WELCOME. */
@@ -75,11 +79,31 @@ export interface ServerInfo {
   maxFrameBytes: number;
   /** Random per server process: tells two addresses of one server apart from two servers. */
   serverId: string;
+  /** After a token round: the server's proof that it holds the token too. */
+  proof?: Uint8Array;
+  /** After a token round: `"admin"` when the client proved the admin token, else `"user"`. */
+  access?: string;
+  /** Milliseconds the server keeps a connection that sends nothing and waits for nothing. */
+  idleTimeoutMs?: number;
 }
 
 /** The accepting side's answer to a hello. */
 export interface Welcome extends ServerInfo {
   kind: typeof Kind.Welcome;
+}
+
+/** The server's answer to a HELLO carrying a nonce, when it demands a token. */
+export interface Challenge {
+  kind: typeof Kind.Challenge;
+  /** The server's 32 random bytes. */
+  nonce: Uint8Array;
+}
+
+/** The client's answer to a CHALLENGE. */
+export interface Proof {
+  kind: typeof Kind.Proof;
+  /** HMAC-SHA256 under the token of the client's label and both nonces. */
+  proof: Uint8Array;
 }
 
 /** A call that expects one RESPONSE or ERROR. */
@@ -151,6 +175,8 @@ export interface Push {
 export type Message =
   | Hello
   | Welcome
+  | Challenge
+  | Proof
   | Request
   | Response
   | ErrorMessage
@@ -179,6 +205,7 @@ export function toWire(m: Message): unknown[] {
         role: m.role,
         agent: m.agent,
         maxFrameBytes: m.maxFrameBytes,
+        ...(m.nonce ? { nonce: m.nonce } : {}),
       }];
     case Kind.Welcome:
       return [m.kind, {
@@ -187,7 +214,13 @@ export function toWire(m: Message): unknown[] {
         agent: m.agent,
         maxFrameBytes: m.maxFrameBytes,
         serverId: m.serverId,
+        ...(m.proof ? { proof: m.proof, access: m.access } : {}),
+        ...(m.idleTimeoutMs ? { idleTimeoutMs: m.idleTimeoutMs } : {}),
       }];
+    case Kind.Challenge:
+      return [m.kind, { nonce: m.nonce }];
+    case Kind.Proof:
+      return [m.kind, { proof: m.proof }];
     case Kind.Request:
       return [m.kind, m.id, m.op, m.args];
     case Kind.Response:
@@ -236,6 +269,11 @@ function count(value: unknown, what: string): number {
   return value as number;
 }
 
+function bytes(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail(`${what} must be binary (msgpack bin)`);
+  return value;
+}
+
 function record(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     fail(`${what} must be a map`);
@@ -282,6 +320,7 @@ export function parseMessage(body: unknown): Message {
         role: typeof h.role === "string" ? h.role : "",
         agent: typeof h.agent === "string" ? h.agent : "",
         maxFrameBytes: Number.isSafeInteger(h.maxFrameBytes) ? h.maxFrameBytes as number : 0,
+        ...(h.nonce === undefined ? {} : { nonce: bytes(h.nonce, "HELLO nonce") }),
       };
     }
     case Kind.Welcome: {
@@ -294,7 +333,20 @@ export function parseMessage(body: unknown): Message {
         agent: typeof w.agent === "string" ? w.agent : "",
         maxFrameBytes: count(w.maxFrameBytes, "WELCOME maxFrameBytes"),
         serverId: text(w.serverId, "WELCOME serverId"),
+        ...(w.proof === undefined ? {} : { proof: bytes(w.proof, "WELCOME proof") }),
+        ...(typeof w.access === "string" ? { access: w.access } : {}),
+        ...(Number.isSafeInteger(w.idleTimeoutMs) && (w.idleTimeoutMs as number) > 0
+          ? { idleTimeoutMs: w.idleTimeoutMs as number }
+          : {}),
       };
+    }
+    case Kind.Challenge: {
+      arity(body, 2, "CHALLENGE");
+      return { kind, nonce: bytes(record(body[1], "CHALLENGE body").nonce, "CHALLENGE nonce") };
+    }
+    case Kind.Proof: {
+      arity(body, 2, "PROOF");
+      return { kind, proof: bytes(record(body[1], "PROOF body").proof, "PROOF proof") };
     }
     case Kind.Request:
       arity(body, 4, "REQUEST");

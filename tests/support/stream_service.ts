@@ -100,7 +100,7 @@ const handlers = defineHandlers({
 });
 
 const port = Number(Deno.args[0] ?? 0);
-const server = Server.listen({
+const server = await Server.listen({
   hostname: "127.0.0.1",
   port,
   role: "stream-service",
