@@ -39,12 +39,16 @@ import type { Connection } from "../net/connection.ts";
 import { openListLinks } from "./list_links.ts";
 import { sendInBatches } from "./batch_sender.ts";
 import type { Timeouts } from "../net/limits.ts";
+import type { TokenOptions } from "../net/auth.ts";
+import type { TlsOptions } from "../net/tls.ts";
 import { ListIterator } from "./list_iterator.ts";
 import { RangeReader } from "./range_reader.ts";
 import { type SliceBound, sliceIndices } from "./slice.ts";
 
 /** How to open a {@link List}. */
-export interface ListOptions extends Partial<Timeouts> {
+export interface ListOptions extends Partial<Timeouts>, TokenOptions {
+  /** Speak TLS: `{ caFile }` trusts the CA that signed the servers' certificates. */
+  tls?: TlsOptions;
   /** The servers, as `host:port`. Every client of a list must give the same nodes in the same order. */
   nodes: string[];
   /** Consecutive indexes per block (default 10000). */
@@ -103,6 +107,9 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       connectTimeoutMs: options.connectTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxFrameBytes: options.maxFrameBytes,
+      token: options.token,
+      tokenFile: options.tokenFile,
+      tls: options.tls,
     });
     return new List(name, layout, links);
   }
