@@ -58,7 +58,8 @@ Deno.test("TLS refuses a certificate from another CA, an expired one, and plain 
     );
     await assert.rejects(
       connect(server.address, { tls: trustOurs }),
-      (error: Error) => error instanceof AuthError && /certificate|issuer|expired/i.test(error.message),
+      (error: Error) =>
+        error instanceof AuthError && /certificate|issuer|expired/i.test(error.message),
       name,
     );
   }
@@ -86,7 +87,11 @@ Deno.test("mutual TLS demands a client certificate from the right CA", async () 
   const ca = secrets.path("ca.pem");
   await assert.rejects(connect(server.address, { tls: { caFile: ca }, connectTimeoutMs: 3000 }));
   await assert.rejects(connect(server.address, {
-    tls: { caFile: ca, certFile: secrets.path("foreign.pem"), keyFile: secrets.path("foreign.key") },
+    tls: {
+      caFile: ca,
+      certFile: secrets.path("foreign.pem"),
+      keyFile: secrets.path("foreign.key"),
+    },
     connectTimeoutMs: 3000,
   }));
   const session = await connect(server.address, {
@@ -107,8 +112,10 @@ Deno.test("mutual TLS demands a client certificate from the right CA", async () 
 Deno.test("a token: none, a wrong one and a server without one are refused; refusals are logged once", async () => {
   await using secrets = await makeSecrets();
   await using server = await secured(secrets, "--token-file", secrets.path("token"));
-  await assert.rejects(connect(server.address), (error: Error) =>
-    error instanceof AuthError && /requires a token/.test(error.message));
+  await assert.rejects(
+    connect(server.address),
+    (error: Error) => error instanceof AuthError && /requires a token/.test(error.message),
+  );
   for (let i = 0; i < 5; i++) {
     await assert.rejects(
       connect(server.address, { token: "not-the-token-at-all-0123" }),
@@ -120,11 +127,17 @@ Deno.test("a token: none, a wrong one and a server without one are refused; refu
   session.close();
   // Six refusals from 127.0.0.1 within a minute: one line.
   await waitFor(() => server.stderr.some((line) => /refused/.test(line)));
-  assert.equal(server.stderr.filter((line) => /refused/.test(line)).length, 1, server.stderr.join("\n"));
+  assert.equal(
+    server.stderr.filter((line) => /refused/.test(line)).length,
+    1,
+    server.stderr.join("\n"),
+  );
 
   await using open = await secured(secrets);
-  await assert.rejects(connect(open.address, { token: secrets.token }), (error: Error) =>
-    error instanceof AuthError && /does not ask for a token/.test(error.message));
+  await assert.rejects(
+    connect(open.address, { token: secrets.token }),
+    (error: Error) => error instanceof AuthError && /does not ask for a token/.test(error.message),
+  );
 });
 
 Deno.test("a recorded proof cannot be replayed, and nothing but the proof is taken before the welcome", async () => {
@@ -166,8 +179,10 @@ Deno.test("dropping a list needs the admin token", async () => {
   );
   const user = await List.open("kept", { nodes: [server.address], token: secrets.token });
   await user.append(1);
-  await assert.rejects(user.destroy(), (error: Error) =>
-    error instanceof AuthError && /admin token/.test(error.message));
+  await assert.rejects(
+    user.destroy(),
+    (error: Error) => error instanceof AuthError && /admin token/.test(error.message),
+  );
   const again = await List.open("kept", { nodes: [server.address], token: secrets.token });
   assert.equal(await again.length(), 1);
   await again.close();
@@ -196,8 +211,10 @@ Deno.test("connections per address are limited; idle ones and silent ones are cl
   );
   const a = await connect(server.address);
   const b = await connect(server.address);
-  await assert.rejects(connect(server.address), (error: Error) =>
-    error instanceof LimitExceeded && /from 127\.0\.0\.1/.test(error.message));
+  await assert.rejects(
+    connect(server.address),
+    (error: Error) => error instanceof LimitExceeded && /from 127\.0\.0\.1/.test(error.message),
+  );
   a.close();
   b.close();
   await waitFor(() =>

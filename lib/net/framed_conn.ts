@@ -24,7 +24,13 @@ import { type Message, parseMessage, toWire } from "../wire/messages.ts";
 import { formatAddress } from "../wire/address.ts";
 import { TURN_MS, yieldToEventLoop } from "./yield.ts";
 import { writeAll } from "./write_all.ts";
+import { HELLO_MAX_FRAME_BYTES } from "./limits.ts";
 import type { ByteConn } from "./byte_conn.ts";
+
+/** Read size before the hello is done: a hello is small, and junk connections are many. */
+const HELLO_READ_BYTES = 4 * 1024;
+/** Read size after. */
+const DEFAULT_READ_BYTES = 64 * 1024;
 
 /** Frames handled between looks at the clock, in a burst. */
 const CLOCK_EVERY_FRAMES = 16;
@@ -63,7 +69,10 @@ export class FramedConn {
   /** Wrap `conn` (Nagle already off), refusing incoming bodies over `maxFrameBytes`. */
   constructor(conn: ByteConn, maxFrameBytes: number) {
     this.#conn = conn;
-    this.#decoder = new FrameDecoder(maxFrameBytes);
+    this.#decoder = new FrameDecoder(
+      maxFrameBytes,
+      maxFrameBytes <= HELLO_MAX_FRAME_BYTES ? HELLO_READ_BYTES : undefined,
+    );
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remote = formatAddress(addr.hostname, addr.port);
   }
@@ -75,6 +84,7 @@ export class FramedConn {
 
   set maxFrameBytes(bytes: number) {
     this.#decoder.maxFrameBytes = bytes;
+    if (bytes > HELLO_MAX_FRAME_BYTES) this.#decoder.chunkBytes = DEFAULT_READ_BYTES;
   }
 
   /** Whether {@link close} was called or a write failed. */

@@ -56,10 +56,19 @@ export class FrameDecoder {
   #largestFrame = 0;
 
   /** Make a decoder that refuses bodies over `maxFrameBytes`. */
-  constructor(maxFrameBytes: number) {
+  constructor(maxFrameBytes: number, chunkBytes = READ_CHUNK_BYTES) {
     this.maxFrameBytes = maxFrameBytes;
-    this.#buf = new Uint8Array(READ_CHUNK_BYTES);
+    this.#chunkBytes = chunkBytes;
+    this.#buf = new Uint8Array(chunkBytes);
     this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /**
+   * Bytes read at a time (at least): small while a connection has only said hello, so that a
+   * flood of connections that never get further costs little memory; the default after.
+   */
+  set chunkBytes(bytes: number) {
+    if (bytes > this.#chunkBytes) this.#chunkBytes = bytes;
   }
 
   /** Bytes received that do not yet form a whole frame. */
@@ -72,7 +81,7 @@ export class FrameDecoder {
    * a body already returned by {@link next}.
    */
   readTarget(): Uint8Array {
-    if (this.#buf.length - this.#end < MIN_READ_BYTES) {
+    if (this.#buf.length - this.#end < Math.min(MIN_READ_BYTES, this.#chunkBytes / 2)) {
       // Out of room: continue in a fresh buffer. It grows with what has *arrived* (at most
       // doubling), not with what a header announces, so four bytes cannot make us allocate
       // a 16 MiB body that never comes.
@@ -148,6 +157,9 @@ export class FrameDecoder {
 
 const SHRINK_ABOVE_BYTES = 4 * 1024 * 1024;
 
+/** A batch's first buffer: room for a hello and a few small answers. */
+const FIRST_BATCH_BYTES = 4 * 1024;
+
 /**
  * Packs frame bodies, each behind its length header, into one growing buffer.
  *
@@ -161,7 +173,8 @@ const SHRINK_ABOVE_BYTES = 4 * 1024 * 1024;
  * ```
  */
 export class FrameBatch {
-  #buf = new Uint8Array(READ_CHUNK_BYTES);
+  // Empty until the first frame: a connection that never says hello costs no batch buffer.
+  #buf = new Uint8Array(0);
   #view = new DataView(this.#buf.buffer);
   #length = 0;
 
@@ -192,13 +205,13 @@ export class FrameBatch {
   /** Drop a buffer that one burst grew large, so an idle connection does not hold it. */
   shrink(): void {
     if (this.#length === 0 && this.#buf.length > SHRINK_ABOVE_BYTES) {
-      this.#buf = new Uint8Array(READ_CHUNK_BYTES);
+      this.#buf = new Uint8Array(0);
       this.#view = new DataView(this.#buf.buffer);
     }
   }
 
   #grow(needed: number): void {
-    const bigger = new Uint8Array(Math.max(needed, this.#buf.length * 2));
+    const bigger = new Uint8Array(Math.max(needed, this.#buf.length * 2, FIRST_BATCH_BYTES));
     bigger.set(this.#buf.subarray(0, this.#length));
     this.#buf = bigger;
     this.#view = new DataView(bigger.buffer);

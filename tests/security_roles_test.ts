@@ -1,0 +1,103 @@
+/**
+ * Every role secured the same way, by the shared transport: list servers that link to each
+ * other over TLS with the token, cluster nodes that join over TLS with the token (and one
+ * without it that cannot), and a gateway whose close needs the admin token.
+ */
+import assert from "node:assert/strict";
+import { Controller, List, Node } from "../mod.ts";
+import { AuthError } from "../lib/wire/errors.ts";
+import { startGateway } from "./support/gateway.ts";
+import { startNode } from "./support/nodes.ts";
+import { repoPath, runScript, type ServerProcess } from "./support/process.ts";
+import { makeSecrets, type Secrets } from "./support/secrets.ts";
+import { waitFor } from "./support/wait.ts";
+
+function tlsFlags(secrets: Secrets): string[] {
+  return [
+    ...["--tls-cert", secrets.path("server.pem"), "--tls-key", secrets.path("server.key")],
+    ...["--tls-ca", secrets.path("ca.pem"), "--token-file", secrets.path("token")],
+  ];
+}
+
+async function securedServer(secrets: Secrets): Promise<ServerProcess> {
+  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0", ...tlsFlags(secrets)], {
+    permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
+  });
+  const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
+  return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
+}
+
+Deno.test("list servers link to each other over TLS, proving the token", async () => {
+  await using secrets = await makeSecrets();
+  await using a = await securedServer(secrets);
+  await using b = await securedServer(secrets);
+  const list = await List.open("spread", {
+    nodes: [a.address, b.address],
+    partitionSize: 2,
+    tls: { caFile: secrets.path("ca.pem") },
+    token: secrets.token,
+  });
+  try {
+    const values = [1, 300, 70_000, 2 * 1024 * 1024].map((n) => new Uint8Array(n).fill(n % 7));
+    // extend goes through the home, which stores the second block on b over its peer link.
+    await list.extend(values);
+    assert.deepEqual(await list.slice(), values);
+    assert.equal(await list.length(), 4);
+  } finally {
+    await list.close();
+  }
+});
+
+Deno.test("cluster nodes join over TLS with the token; a node without it stays out", async () => {
+  await using secrets = await makeSecrets();
+  const security = {
+    tls: {
+      certFile: secrets.path("server.pem"),
+      keyFile: secrets.path("server.key"),
+      caFile: secrets.path("ca.pem"),
+    },
+    token: secrets.token,
+  };
+  await using first = await Node.start({ port: 0, name: "first", ...security });
+  await using second = await startNode(
+    ["--join", first.clusterPort, "--name", "second", ...tlsFlags(secrets)],
+    "cli.ts",
+    ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
+  );
+  await waitFor(() => first.members().some((m) => m.name === "second" && m.state === "alive"), {
+    what: "the secured node to join",
+  });
+  await using outsider = await Node.start({
+    port: 0,
+    name: "outsider",
+    join: first.clusterPort,
+    tls: security.tls,
+    connectTimeoutMs: 1000,
+  });
+  assert.equal(outsider.startedNewCluster, true);
+  assert.ok(!first.members().some((m) => m.name === "outsider"));
+  assert.equal(second.membersAtStart, 2);
+});
+
+Deno.test("a gateway over TLS with a token; closing it needs the admin token", async () => {
+  await using secrets = await makeSecrets();
+  await using gateway = await startGateway({
+    extra: [...tlsFlags(secrets), "--admin-token-file", secrets.path("admin-token")],
+    readable: [secrets.dir],
+  });
+  const tls = { caFile: secrets.path("ca.pem") };
+  await assert.rejects(Controller.connect(gateway.address, { tls }), AuthError);
+  const user = await Controller.connect(gateway.address, { tls, token: secrets.token });
+  const client = await user.getClient();
+  const big = new Uint8Array(8 * 1024 * 1024).fill(5);
+  assert.deepEqual(await client.batch("echo", [big]), big);
+  await assert.rejects(
+    user.closeGateway(),
+    (error: Error) => error instanceof AuthError && /admin token/.test(error.message),
+  );
+  await user.close();
+  const admin = await Controller.connect(gateway.address, { tls, token: secrets.adminToken });
+  await admin.closeGateway();
+  await admin.close();
+  assert.equal((await gateway.status).code, 0);
+});
