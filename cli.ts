@@ -23,6 +23,8 @@ import { gatewayCommand } from "./lib/cli/gateway_command.ts";
 import { callCommand, getCommand, putCommand } from "./lib/cli/gateway_tools.ts";
 import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_tools.ts";
 import { UsageError } from "./lib/cli/usage.ts";
+import { tokenCommand } from "./lib/cli/token_command.ts";
+import { systemdCommand } from "./lib/cli/systemd_command.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
 import { DEFAULT_CLUSTER_PORT } from "./lib/cluster/node.ts";
 import { PROTOCOL_VERSION, VERSION } from "./lib/version.ts";
@@ -39,9 +41,14 @@ Usage:
   typenet get HOST:PORT --folder F    download files from a gateway (--regex, --path, --to, --connections)
   typenet put HOST:PORT FILES…        upload files to a gateway (--folder, --connections)
   typenet call HOST:PORT NAME [JSON…] run a gateway subroutine and print what it returns
+  typenet token new FILE              write a new random token to FILE (mode 0600)
+  typenet systemd ROLE [flags…]       print a hardened systemd unit running 'typenet ROLE flags…'
   typenet --version                   print the version
   typenet --help                      print this help
 
+Every command that connects takes --token-file FILE (default: $TYPENET_TOKEN), --tls-ca FILE
+(or --tls for the system's CAs) and, under mutual TLS, --tls-cert FILE --tls-key FILE.
+Every command takes --config FILE: flags from a JSON or JSONC file (flags given win).
 Run 'typenet server --help', 'typenet node --help' or 'typenet gateway --help' for their options.`;
 
 /**
@@ -75,6 +82,10 @@ export async function main(args: string[]): Promise<number> {
         return await putCommand(rest);
       case "call":
         return await callCommand(rest);
+      case "token":
+        return await tokenCommand(rest);
+      case "systemd":
+        return await systemdCommand(rest);
       case "--version":
       case "-V":
         console.log(`typenet ${VERSION} (protocol ${PROTOCOL_VERSION})`);
@@ -90,7 +101,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option '${command}'`
-            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call)`,
+            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call, token, systemd)`,
         );
     }
   } catch (error) {

@@ -13,10 +13,11 @@ import { NodeOp } from "../wire/cluster_protocol.ts";
 import { decodeValue, encodeValue } from "../wire/codec.ts";
 import { jsonText } from "../wire/json_text.ts";
 import { TypenetError } from "../wire/errors.ts";
-import { connect } from "../net/connect.ts";
+import { connect, type ConnectOptions } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
 import type { MemberInfo } from "../cluster/node.ts";
 import { checkAddress, describe, oneAddress, parse, untilSignal, UsageError } from "./usage.ts";
+import { CLIENT_SECURITY_FLAGS, clientSecurityFrom } from "./security_flags.ts";
 
 /**
  * `typenet members HOST:PORT [--json]`: the members as that node sees them.
@@ -28,9 +29,12 @@ import { checkAddress, describe, oneAddress, parse, untilSignal, UsageError } fr
  * ```
  */
 export async function membersCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: "boolean" } });
+  const { values, positionals } = parse(args, {
+    json: { type: "boolean" },
+    ...CLIENT_SECURITY_FLAGS,
+  });
   const address = oneAddress(positionals, "members");
-  return await withNode(address, async (session) => {
+  return await withNode(address, clientSecurityFrom(values), async (session) => {
     const members = decodeValue(
       await session.request(NodeOp.Members, []) as Uint8Array,
     ) as MemberInfo[];
@@ -66,7 +70,7 @@ export async function membersCommand(args: string[]): Promise<number> {
  * ```
  */
 export async function emitCommand(args: string[]): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { values, positionals } = parse(args, CLIENT_SECURITY_FLAGS);
   if (positionals.length < 2 || positionals.length > 3) {
     throw new UsageError("emit takes HOST:PORT, EVENT and optionally a JSON value");
   }
@@ -80,7 +84,7 @@ export async function emitCommand(args: string[]): Promise<number> {
       throw new UsageError(`the value must be JSON, got '${json}'`);
     }
   }
-  return await withNode(address, async (session) => {
+  return await withNode(address, clientSecurityFrom(values), async (session) => {
     const result = await session.request(NodeOp.Emit, [event, encodeValue(data)]) as {
       delivered: string[];
       failed: { id: string; error: [string, string] }[];
@@ -104,11 +108,11 @@ export async function emitCommand(args: string[]): Promise<number> {
  * ```
  */
 export async function listenCommand(args: string[]): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { values, positionals } = parse(args, CLIENT_SECURITY_FLAGS);
   if (positionals.length < 1) throw new UsageError("listen takes HOST:PORT and event names");
   const [address, ...events] = positionals;
   checkAddress(address);
-  return await withNode(address, async (session) => {
+  return await withNode(address, clientSecurityFrom(values), async (session) => {
     const stream = session.stream(NodeOp.Listen, events, { timeoutMs: 0, window: 64 });
     const stop = untilSignal().then(() => stream.return());
     console.error(
@@ -123,10 +127,14 @@ export async function listenCommand(args: string[]): Promise<number> {
   });
 }
 
-async function withNode(address: string, work: (session: Session) => Promise<number>) {
+async function withNode(
+  address: string,
+  security: ConnectOptions,
+  work: (session: Session) => Promise<number>,
+) {
   let session: Session;
   try {
-    session = await connect(address);
+    session = await connect(address, security);
   } catch (error) {
     console.error(`typenet: ${describe(error)}`);
     return 1;

@@ -22,6 +22,7 @@ import {
   LIMIT_HELP,
   limitsFrom,
   parse,
+  type ParseOptions,
   port,
   positiveInteger,
   untilSignal,
@@ -51,9 +52,25 @@ Options:
                              sys, run, ffi, import); kinds not named are denied. Needs Deno's
                              --unstable-worker-options. Without it, subroutines have the
                              gateway's own permissions, and the gateway says so at start
+  --config FILE              read flags from a JSON or JSONC file (flags given here win)
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;
+
+/** The flags of this command (for `typenet systemd` too). */
+export const GATEWAY_FLAGS: ParseOptions = {
+  "help": { type: "boolean", short: "h" },
+  "subroutines": { type: "string" },
+  "root": { type: "string" },
+  "host": { type: "string" },
+  "port": { type: "string" },
+  "pool": { type: "string" },
+  "call-timeout-ms": { type: "string" },
+  "lease-idle-ms": { type: "string" },
+  "subroutine-allow": { type: "string", multiple: true },
+  ...LIMIT_FLAGS,
+  ...SECURITY_FLAGS,
+};
 
 /**
  * Run `typenet gateway` with `args`; resolves to the exit code once stopped.
@@ -65,19 +82,7 @@ ${SECURITY_HELP}
  * ```
  */
 export async function gatewayCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    "help": { type: "boolean", short: "h" },
-    "subroutines": { type: "string" },
-    "root": { type: "string" },
-    "host": { type: "string" },
-    "port": { type: "string" },
-    "pool": { type: "string" },
-    "call-timeout-ms": { type: "string" },
-    "lease-idle-ms": { type: "string" },
-    "subroutine-allow": { type: "string", multiple: true },
-    ...LIMIT_FLAGS,
-    ...SECURITY_FLAGS,
-  });
+  const { values, positionals } = parse(args, GATEWAY_FLAGS);
   if (values.help) {
     console.log(GATEWAY_HELP);
     return 0;

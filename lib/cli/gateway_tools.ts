@@ -12,7 +12,7 @@
  */
 import { TypenetError } from "../wire/errors.ts";
 import { jsonText } from "../wire/json_text.ts";
-import { Controller } from "../gateway/controller.ts";
+import { Controller, type ControllerOptions } from "../gateway/controller.ts";
 import type { DownloadSpec, Progress, TransferSummary } from "../gateway/transfer.ts";
 import {
   checkAddress,
@@ -23,6 +23,7 @@ import {
   untilSignal,
   UsageError,
 } from "./usage.ts";
+import { CLIENT_SECURITY_FLAGS, clientSecurityFrom } from "./security_flags.ts";
 
 /**
  * `typenet get HOST:PORT (--folder F [--regex R] | --path P…) [--to DIR] [--connections N] [--json]`.
@@ -35,6 +36,7 @@ import {
  */
 export async function getCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    ...CLIENT_SECURITY_FLAGS,
     folder: { type: "string" },
     regex: { type: "string" },
     path: { type: "string", multiple: true },
@@ -62,7 +64,7 @@ export async function getCommand(args: string[]): Promise<number> {
   const report = reporter(values.json === true, "downloaded");
   return await withController(
     address,
-    { downloadDir: (values.to as string) ?? "." },
+    { ...clientSecurityFrom(values), downloadDir: (values.to as string) ?? "." },
     async (ctl) => {
       const swarm = await ctl.swarm(connections, { wait: 10_000 });
       try {
@@ -85,6 +87,7 @@ export async function getCommand(args: string[]): Promise<number> {
  */
 export async function putCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
+    ...CLIENT_SECURITY_FLAGS,
     folder: { type: "string" },
     connections: { type: "string" },
     json: { type: "boolean" },
@@ -95,7 +98,7 @@ export async function putCommand(args: string[]): Promise<number> {
   const connections = positiveInteger(values.connections as string | undefined, "--connections") ??
     1;
   const report = reporter(values.json === true, "uploaded");
-  return await withController(address, {}, async (ctl) => {
+  return await withController(address, clientSecurityFrom(values), async (ctl) => {
     const swarm = await ctl.swarm(connections, { wait: 10_000 });
     try {
       return report.done(
@@ -121,7 +124,7 @@ export async function putCommand(args: string[]): Promise<number> {
  * ```
  */
 export async function callCommand(args: string[]): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { values, positionals } = parse(args, CLIENT_SECURITY_FLAGS);
   if (positionals.length < 2) {
     throw new UsageError("call takes HOST:PORT, a subroutine name and its arguments");
   }
@@ -134,7 +137,7 @@ export async function callCommand(args: string[]): Promise<number> {
       throw new UsageError(`each argument must be JSON, got '${text}'`);
     }
   });
-  return await withController(address, {}, async (ctl) => {
+  return await withController(address, clientSecurityFrom(values), async (ctl) => {
     const client = await ctl.getClient({ wait: 10_000 });
     try {
       if (client.subroutines[name] !== "generator") {
@@ -199,7 +202,7 @@ function mb(bytes: number): string {
 
 async function withController(
   address: string,
-  options: { downloadDir?: string },
+  options: ControllerOptions,
   work: (ctl: Controller) => Promise<number>,
 ): Promise<number> {
   let ctl: Controller;

@@ -19,6 +19,7 @@ import {
   LIMIT_HELP,
   limitsFrom,
   parse,
+  type ParseOptions,
   port,
   untilSignal,
   UsageError,
@@ -43,9 +44,25 @@ Options:
   --value-writer FILE        run a ValueWriter: a value node appending each new value to FILE
   --http PORT                serve a read-only admin API on 127.0.0.1:PORT (GET /members,
                              /value, /events as Server-Sent Events)
+  --config FILE              read flags from a JSON or JSONC file (flags given here win)
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;
+
+/** The flags of this command (for `typenet systemd` too). */
+export const NODE_FLAGS: ParseOptions = {
+  "help": { type: "boolean", short: "h" },
+  "host": { type: "string" },
+  "port": { type: "string" },
+  "join": { type: "string", multiple: true },
+  "name": { type: "string" },
+  "advertise": { type: "string" },
+  "value": { type: "boolean" },
+  "value-writer": { type: "string" },
+  "http": { type: "string" },
+  ...LIMIT_FLAGS,
+  ...SECURITY_FLAGS,
+};
 
 /**
  * Run `typenet node` with `args`; resolves to the exit code once stopped.
@@ -57,19 +74,7 @@ ${SECURITY_HELP}
  * ```
  */
 export async function nodeCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    "help": { type: "boolean", short: "h" },
-    "host": { type: "string" },
-    "port": { type: "string" },
-    "join": { type: "string", multiple: true },
-    "name": { type: "string" },
-    "advertise": { type: "string" },
-    "value": { type: "boolean" },
-    "value-writer": { type: "string" },
-    "http": { type: "string" },
-    ...LIMIT_FLAGS,
-    ...SECURITY_FLAGS,
-  });
+  const { values, positionals } = parse(args, NODE_FLAGS);
   if (values.help) {
     console.log(NODE_HELP);
     return 0;

@@ -15,6 +15,7 @@ import {
   LIMIT_HELP,
   limitsFrom,
   parse,
+  type ParseOptions,
   port,
   untilSignal,
   UsageError,
@@ -30,9 +31,20 @@ When ready it prints one line: typenet server listening on HOST:PORT
 SIGINT or SIGTERM stops it.
 
 Options:
+  --host H, --port P         the same as HOST and PORT (for --config files)
+  --config FILE              read flags from a JSON or JSONC file (flags given here win)
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;
+
+/** The flags of this command (for `typenet systemd` too). */
+export const SERVER_FLAGS: ParseOptions = {
+  "help": { type: "boolean", short: "h" },
+  "host": { type: "string" },
+  "port": { type: "string" },
+  ...LIMIT_FLAGS,
+  ...SECURITY_FLAGS,
+};
 
 /**
  * Run `typenet server` with `args`; resolves to the exit code once stopped.
@@ -44,11 +56,7 @@ ${SECURITY_HELP}
  * ```
  */
 export async function serverCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, {
-    "help": { type: "boolean", short: "h" },
-    ...LIMIT_FLAGS,
-    ...SECURITY_FLAGS,
-  });
+  const { values, positionals } = parse(args, SERVER_FLAGS);
   if (values.help) {
     console.log(SERVER_HELP);
     return 0;
@@ -56,8 +64,12 @@ export async function serverCommand(args: string[]): Promise<number> {
   if (positionals.length > 2) {
     throw new UsageError(`server takes at most HOST and PORT, got ${positionals.length} arguments`);
   }
-  const hostname = positionals[0] ?? "127.0.0.1";
-  const listenPort = port(positionals[1], DEFAULT_LIST_PORT, "PORT");
+  const hostname = positionals[0] ?? (values.host as string | undefined) ?? "127.0.0.1";
+  const listenPort = port(
+    positionals[1] ?? (values.port as string | undefined),
+    DEFAULT_LIST_PORT,
+    "PORT",
+  );
   const limits = limitsFrom(values);
 
   let server: ListServer;

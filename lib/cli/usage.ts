@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { parseAddress, parsePort } from "../wire/address.ts";
 import { DEFAULT_LIMITS, type Limits } from "../net/limits.ts";
+import { readConfig } from "./config_file.ts";
 
 /** A mistake in the command line: one line on stderr, exit code 2. */
 export class UsageError extends Error {}
@@ -20,7 +21,8 @@ export class UsageError extends Error {}
 export type ParseOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>;
 
 /**
- * Parse `args` strictly against `options`; positionals allowed.
+ * Parse `args` strictly against `options`; positionals allowed. Every command also takes
+ * `--config FILE` (see config_file.ts): values from the file fill in the flags not given.
  *
  * @example
  * ```ts
@@ -35,11 +37,31 @@ export function parse(
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   positionals: string[];
 } {
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, config: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const values = parsed.values as Record<string, string | boolean | (string | boolean)[]>;
+  const path = values.config as string | undefined;
+  if (path !== undefined) {
+    let fromFile;
+    try {
+      fromFile = readConfig(path, options);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    for (const [key, value] of Object.entries(fromFile)) {
+      if (values[key] === undefined) values[key] = value;
+    }
+  }
+  return { values, positionals: parsed.positionals };
 }
 
 /**
