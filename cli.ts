@@ -24,6 +24,7 @@ import { callCommand, getCommand, putCommand } from "./lib/cli/gateway_tools.ts"
 import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_tools.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { tokenCommand } from "./lib/cli/token_command.ts";
+import { certCommand } from "./lib/cli/cert_command.ts";
 import { systemdCommand } from "./lib/cli/systemd_command.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
 import { DEFAULT_CLUSTER_PORT } from "./lib/cluster/node.ts";
@@ -42,6 +43,7 @@ Usage:
   typenet put HOST:PORT FILES…        upload files to a gateway (--folder, --connections)
   typenet call HOST:PORT NAME [JSON…] run a gateway subroutine and print what it returns
   typenet token new FILE              write a new random token to FILE (mode 0600)
+  typenet cert ca DIR | new DIR NAME HOST…  make a CA, or a certificate it signs (TLS)
   typenet systemd ROLE [flags…]       print a hardened systemd unit running 'typenet ROLE flags…'
   typenet --version                   print the version
   typenet --help                      print this help
@@ -84,6 +86,8 @@ export async function main(args: string[]): Promise<number> {
         return await callCommand(rest);
       case "token":
         return await tokenCommand(rest);
+      case "cert":
+        return await certCommand(rest);
       case "systemd":
         return await systemdCommand(rest);
       case "--version":
@@ -101,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option '${command}'`
-            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call, token, systemd)`,
+            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call, token, cert, systemd)`,
         );
     }
   } catch (error) {

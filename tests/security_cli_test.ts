@@ -152,3 +152,31 @@ Deno.test("client commands prove the token from --token-file", async () => {
   assert.equal(members.code, 0, members.stderr.join("\n"));
   assert.equal(JSON.parse(members.stdout.join("\n")).length, 1);
 });
+
+Deno.test("typenet cert makes a CA and a certificate a server can use at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "typenet-cert-" });
+  try {
+    const rw = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+    assert.equal((await run(["cert", "ca", dir, "--name", "test deployment"], rw)).code, 0);
+    const made = await run(["cert", "new", dir, "box", "127.0.0.1", "localhost"], rw);
+    assert.equal(made.code, 0, made.stderr.join("\n"));
+    assert.equal((await Deno.stat(`${dir}/box.key`)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${dir}/ca.key`)).mode! & 0o777, 0o600);
+    const again = await run(["cert", "new", dir, "box", "127.0.0.1"], rw);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr.join("\n"), /exists; not replacing it/);
+    assert.equal((await run(["cert", "new", dir, "../escape", "127.0.0.1"], rw)).code, 2);
+
+    const child = runScript(repoPath("cli.ts"), [
+      "server",
+      ...["127.0.0.1", "0", "--tls-cert", `${dir}/box.pem`, "--tls-key", `${dir}/box.key`],
+    ], { permissions: ["--allow-net=127.0.0.1", `--allow-read=${dir}`] });
+    await using server = child;
+    const address = (await server.waitForLine(/^typenet server listening on (\S+)$/))[1];
+    const session = await connect(address, { tls: { caFile: `${dir}/ca.pem` } });
+    assert.equal(await session.request("ping", []), "pong");
+    session.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

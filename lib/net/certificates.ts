@@ -19,6 +19,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
+import { X509Certificate } from "node:crypto";
 import { der } from "./der.ts";
 import { ipBytes } from "./ip.ts";
 
@@ -136,6 +137,40 @@ export async function newCertificate(
     { days: 825, ...request },
   );
   return { certPem, keyPem: await keyPem(keys.privateKey) };
+}
+
+/**
+ * An authority made by {@link newAuthority} (and saved as PEM), loaded to sign again. Throws
+ * `RangeError` if the key is not an ECDSA P-256 PKCS #8 key or the certificate has no CN.
+ *
+ * @example
+ * ```ts
+ * import { loadAuthority } from "./certificates.ts";
+ * const ca = await loadAuthority(Deno.readTextFileSync("ca.pem"), Deno.readTextFileSync("ca.key"));
+ * ```
+ */
+export async function loadAuthority(certPem: string, keyPem: string): Promise<Authority> {
+  const commonName = new X509Certificate(certPem).subject.match(/^CN=(.*)$/m)?.[1];
+  if (commonName === undefined) throw new RangeError("the CA certificate has no common name");
+  const body = keyPem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await crypto.subtle.importKey(
+      "pkcs8",
+      Buffer.from(body, "base64"),
+      ECDSA,
+      true,
+      ["sign"],
+    );
+  } catch {
+    throw new RangeError("the CA key must be an unencrypted ECDSA P-256 key (PKCS #8 PEM)");
+  }
+  return {
+    certPem,
+    keyPem,
+    name: distinguishedName(commonName),
+    privateKey,
+  };
 }
 
 function distinguishedName(commonName: string): Uint8Array {
