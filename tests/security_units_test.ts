@@ -47,6 +47,16 @@ Deno.test("proofs: each side's differs, and a wrong token, nonce or side fails",
   assert.ok(!await checkProof(key, "client", s, c, client));
 });
 
+Deno.test("the proofs of PROTOCOL.md's worked example", async () => {
+  const key = await tokenKey("0123456789abcdef0123");
+  const hex = (bytes: Uint8Array) =>
+    [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const [c, s] = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+  const spec = await Deno.readTextFile(new URL("../docs/PROTOCOL.md", import.meta.url));
+  assert.ok(spec.includes(`Pc = ${hex(await proofOf(key, "client", c, s))}`));
+  assert.ok(spec.includes(`Ps = ${hex(await proofOf(key, "server", c, s))}`));
+});
+
 Deno.test("tokens: short ones are refused; files are trimmed; the option wins", async () => {
   assert.throws(() => resolveToken({ token: "short" }, false), BadArgument);
   const dir = await Deno.makeTempDir();
