@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { connect } from "../lib/net/connect.ts";
 import { ChildProcess, repoPath, runScript, type ServerProcess } from "./support/process.ts";
+import { freePort } from "./support/wait.ts";
 
 async function ip(...args: string[]): Promise<boolean> {
   const { success } = await new Deno.Command("ip", { args, stdout: "null", stderr: "null" })
@@ -21,15 +22,29 @@ const canMakeNamespaces = await ip("netns", "add", probeName) &&
 
 /** Start `typenet server 0.0.0.0 0` (with extra flags) and wait for its ready line. */
 async function serverOnAllAddresses(...flags: string[]): Promise<ServerProcess> {
-  const child = runScript(repoPath("cli.ts"), ["server", "0.0.0.0", "0", ...flags], {
-    permissions: ["--allow-net=0.0.0.0"],
+  const denoFlags = flags.filter((f) => f.startsWith("--allow-"));
+  const args = flags.filter((f) => !f.startsWith("--allow-"));
+  const child = runScript(repoPath("cli.ts"), ["server", "0.0.0.0", "0", ...args], {
+    permissions: ["--allow-net=0.0.0.0", ...denoFlags],
   });
   const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
   return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
 }
 
+/** Start another role listening on every address; its port from the ready line. */
+async function roleOnAllAddresses(
+  role: string,
+  args: string[],
+  ready: RegExp,
+): Promise<ChildProcess & { port: number }> {
+  const child = runScript(repoPath("cli.ts"), [role, ...args], {
+    permissions: ["--allow-net=0.0.0.0,127.0.0.1", `--allow-read=${repoPath("")}`],
+  });
+  return Object.assign(child, { port: Number((await child.waitForLine(ready))[1]) });
+}
+
 /** Run the connect probe inside namespace `ns` against `address`; its one line of output. */
-async function probeFrom(ns: string, address: string): Promise<string> {
+async function probeFrom(ns: string, address: string, token?: string): Promise<string> {
   const command = new Deno.Command("ip", {
     args: [
       "netns",
@@ -41,6 +56,7 @@ async function probeFrom(ns: string, address: string): Promise<string> {
       "--allow-net",
       repoPath("tests/support/connect_probe.ts"),
       address,
+      ...(token ? [token] : []),
     ],
     stdin: "null",
     stdout: "piped",
@@ -85,6 +101,35 @@ Deno.test({
 
       await using open = await serverOnAllAddresses("--insecure");
       assert.equal(await probeFrom(ns, `${hostIp}:${open.port}`), "welcome list-server");
+
+      // A token lifts protected mode: remote clients that prove it are let in, others are not.
+      const token = "a-token-for-the-namespace-test";
+      const tokenFile = await Deno.makeTempFile();
+      try {
+        await Deno.writeTextFile(tokenFile, token);
+        await using guardedByToken = await serverOnAllAddresses(
+          "--token-file",
+          tokenFile,
+          `--allow-read=${tokenFile}`,
+        );
+        const address = `${hostIp}:${guardedByToken.port}`;
+        assert.match(await probeFrom(ns, address), /^refused AUTH: this server requires a token/);
+        assert.equal(await probeFrom(ns, address, token), "welcome list-server");
+      } finally {
+        await Deno.remove(tokenFile);
+      }
+
+      // Nodes and gateways are in protected mode the same way.
+      const nodePort = await freePort();
+      await using node = await roleOnAllAddresses("node", [
+        ...["--host", "0.0.0.0", "--port", `${nodePort}`, "--advertise", `${hostIp}:${nodePort}`],
+      ], /^typenet node \S+ cluster port \S+:(\d+) /);
+      assert.match(await probeFrom(ns, `${hostIp}:${node.port}`), /^refused AUTH: protected mode/);
+      await using gateway = await roleOnAllAddresses("gateway", [
+        ...["--host", "0.0.0.0", "--port", "0", "--subroutines"],
+        repoPath("tests/data/subroutines.ts"),
+      ], /^typenet gateway listening on \S+:(\d+) /);
+      assert.match(await probeFrom(ns, `${hostIp}:${gateway.port}`), /^refused AUTH: protected mode/);
     } finally {
       await ip("netns", "del", ns); // takes the veth pair with it
     }

@@ -12,7 +12,10 @@ import { connectWithWelcome } from "../../lib/net/connect.ts";
 import { TypenetError } from "../../lib/wire/errors.ts";
 
 try {
-  const { session, welcome } = await connectWithWelcome(Deno.args[0], { connectTimeoutMs: 5000 });
+  const { session, welcome } = await connectWithWelcome(Deno.args[0], {
+    connectTimeoutMs: 5000,
+    token: Deno.args[1],
+  });
   console.log(`welcome ${welcome.role}`);
   session.close();
   await session.closed;
