@@ -70,7 +70,24 @@ export type {
 export type { Timestamp } from "./lib/cluster/hlc.ts";
 export { connect, type ConnectOptions } from "./lib/net/connect.ts";
 export { Connection, type ConnectionOptions } from "./lib/net/connection.ts";
-export { type ServeOptions, Server, type ServerStats } from "./lib/net/server.ts";
+export {
+  type ExposureState,
+  type ServeOptions,
+  Server,
+  type ServerStats,
+} from "./lib/net/server.ts";
+export type { SecurityOptions } from "./lib/net/security.ts";
+export type { TlsOptions } from "./lib/net/tls.ts";
+export { newToken, TOKEN_ENV, type TokenOptions } from "./lib/net/auth.ts";
+export {
+  type Authority,
+  type CertificateRequest,
+  type IssuedCertificate,
+  loadAuthority,
+  newAuthority,
+  newCertificate,
+  type Validity,
+} from "./lib/net/certificates.ts";
 export type {
   RequestOptions,
   Session,

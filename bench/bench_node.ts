@@ -1,7 +1,9 @@
 /**
  * A typenet cluster node in a process of its own, for the cluster benchmark: it handles
  * `bench` events (doing nothing, so the answer is the acknowledgement) and answers `echo`
- * requests with what they carried. It prints the ready line `typenet node` prints.
+ * requests with what they carried. It prints the ready line `typenet node` prints. A second
+ * argument names a folder of secrets (server.pem, server.key, ca.pem, token): the node then
+ * demands the token, and with a third argument `tls` speaks TLS too (the security benchmark).
  *
  * @example
  * ```sh
@@ -11,7 +13,21 @@
  */
 import { Node } from "../mod.ts";
 
-const node = await Node.start({ port: 0, join: Deno.args[0] });
+const [join, secrets, tls] = Deno.args;
+const node = await Node.start({
+  port: 0,
+  join: join || undefined,
+  ...(secrets ? { tokenFile: `${secrets}/token` } : {}),
+  ...(tls === "tls"
+    ? {
+      tls: {
+        certFile: `${secrets}/server.pem`,
+        keyFile: `${secrets}/server.key`,
+        caFile: `${secrets}/ca.pem`,
+      },
+    }
+    : {}),
+});
 node.on("bench", () => {});
 node.on("echo", (data) => data);
 console.log(

@@ -2,19 +2,20 @@
  * The typenet tour (`deno task demo`): starts two list servers on 127.0.0.1, uses one List
  * spread over both, prints each step and what it returned, then stops the servers; then a
  * cluster of three nodes (examples/tour_cluster.ts); then a gateway and the backup example
- * (examples/tour_gateway.ts).
+ * (examples/tour_gateway.ts); then TLS and a token (examples/tour_security.ts).
  *
  * It asks for ports 4444 and 4445, as in the README, and takes free ports if those are busy.
  *
  * @example
  * ```sh
- * deno run --allow-run --allow-read --allow-net=127.0.0.1 examples/tour.ts
+ * deno run --allow-run --allow-read --allow-write=/tmp --allow-net=127.0.0.1 examples/tour.ts
  * ```
  * @module
  */
 import { List, UnsupportedOperation } from "../mod.ts";
 import { clusterTour } from "./tour_cluster.ts";
 import { gatewayTour } from "./tour_gateway.ts";
+import { securityTour } from "./tour_security.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
@@ -141,4 +142,5 @@ if (import.meta.main) {
   }
   await clusterTour();
   await gatewayTour();
+  await securityTour();
 }

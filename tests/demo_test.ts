@@ -7,7 +7,7 @@ import { repoPath, runScript } from "./support/process.ts";
 
 Deno.test("the tour runs and prints the original's node info for 10,000 items", async () => {
   await using tour = runScript(repoPath("examples/tour.ts"), [], {
-    permissions: ["--allow-run", "--allow-read", "--allow-net=127.0.0.1"],
+    permissions: ["--allow-run", "--allow-read", "--allow-write=/tmp", "--allow-net=127.0.0.1"],
   });
   const status = await tour.status;
   await tour.stop();
@@ -36,6 +36,8 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
         `Node(name=list-test, host=${hosts[1]}, len=5000)`,
       ].join("\n"),
       "stopping the servers",
+      "AuthError: this server requires a token",
+      '{"pin":1234} (over TLS, token proven, never sent)',
       'await node.set({ lamp: "on", by: "the tour" })  → delivered to 3, failed 0',
       "→ delivered to 4 of 4 members",
       "stopping the cluster",

@@ -129,7 +129,10 @@ Deno.test({
         ...["--host", "0.0.0.0", "--port", "0", "--subroutines"],
         repoPath("tests/data/subroutines.ts"),
       ], /^typenet gateway listening on \S+:(\d+) /);
-      assert.match(await probeFrom(ns, `${hostIp}:${gateway.port}`), /^refused AUTH: protected mode/);
+      assert.match(
+        await probeFrom(ns, `${hostIp}:${gateway.port}`),
+        /^refused AUTH: protected mode/,
+      );
     } finally {
       await ip("netns", "del", ns); // takes the veth pair with it
     }

@@ -74,6 +74,19 @@ Deno.test("cluster nodes join over TLS with the token; a node without it stays o
     tls: security.tls,
     connectTimeoutMs: 1000,
   });
+  // Events of 1 B to 8 MiB between members over TLS.
+  await using echo = await Node.start({
+    port: 0,
+    name: "echo",
+    join: first.clusterPort,
+    ...security,
+  });
+  echo.on("echo", (data) => data);
+  await waitFor(() => first.members().some((m) => m.id === echo.id && m.state === "alive"));
+  for (const size of [1, 16 * 1024, 64 * 1024, 1024 * 1024, 8 * 1024 * 1024]) {
+    const data = new Uint8Array(size).fill(size % 13);
+    assert.deepEqual(await first.request(echo.id, "echo", data), data);
+  }
   assert.equal(outsider.startedNewCluster, true);
   assert.ok(!first.members().some((m) => m.name === "outsider"));
   assert.equal(second.membersAtStart, 2);

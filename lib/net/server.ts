@@ -271,7 +271,7 @@ export class Server {
     } catch (error) {
       if (!this.#closing) {
         this.stats.refused++;
-        this.#refusals.note(host, `${framed.remote}: ${(error as Error).message}`);
+        this.#refusals.note(host, (error as Error).message);
       }
       await framed.drained();
       framed.close();
