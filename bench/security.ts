@@ -12,6 +12,7 @@
  */
 import { Controller, List, Node } from "../mod.ts";
 import { connect, type ConnectOptions } from "../lib/net/connect.ts";
+import { defineHandlers, Server } from "../mod.ts";
 import { makeSecrets, type Secrets } from "../tests/support/secrets.ts";
 import { type ChildProcess, repoPath, runScript } from "../tests/support/process.ts";
 import { startGateway } from "../tests/support/gateway.ts";
@@ -203,6 +204,42 @@ async function handshakeRows(secrets: Secrets): Promise<[string, number][]> {
   return rows;
 }
 
+/** Round trips of an echo request of each size, plain and TLS: p50 and the slowest. */
+async function sizeRows(secrets: Secrets): Promise<[number, number[], number[]][]> {
+  const rows: [number, number[], number[]][] = [];
+  const handlers = defineHandlers({ requests: { echo: (args) => args[0] } });
+  const plain = await Server.listen({ role: "echo", handlers });
+  const tls = await Server.listen({
+    role: "echo",
+    handlers,
+    tls: { certFile: secrets.path("server.pem"), keyFile: secrets.path("server.key") },
+  });
+  const plainSession = await connect(plain.address);
+  const tlsSession = await connect(tls.address, { tls: { caFile: secrets.path("ca.pem") } });
+  try {
+    for (const size of [1, 1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024, 8 * 1024 * 1024]) {
+      const value = new Uint8Array(size).fill(1);
+      const rounds = size >= 1024 * 1024 ? 20 : 200;
+      const times = async (session: typeof plainSession) => {
+        const out: number[] = [];
+        for (let k = 0; k < rounds; k++) {
+          const start = performance.now();
+          await session.request("echo", [value]);
+          out.push(performance.now() - start);
+        }
+        return out;
+      };
+      rows.push([size, await times(plainSession), await times(tlsSession)]);
+    }
+  } finally {
+    plainSession.close();
+    tlsSession.close();
+    await plain.close();
+    await tls.close();
+  }
+  return rows;
+}
+
 function progress(message: string): void {
   console.error(`bench/security: ${message}`);
 }
@@ -225,6 +262,8 @@ for (
 }
 progress("handshakes");
 const handshakes = await handshakeRows(secrets);
+progress("message sizes");
+const sizes = await sizeRows(secrets);
 
 const fmt = (n: number) => n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2);
 console.log(
@@ -239,4 +278,21 @@ console.log("\n| opening a connection (connect + handshake), median of 200 | ms 
 console.log("| --- | ---: | ---: |");
 for (const [label, ms] of handshakes) {
   console.log(`| ${label} | ${ms.toFixed(2)} | ${(ms / handshakes[0][1]).toFixed(1)}× |`);
+}
+console.log(
+  "\n| echo round trip by message size (ms) | plain p50 | plain max | TLS p50 | TLS max |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const [size, plainTimes, tlsTimes] of sizes) {
+  const label = size >= 1024 * 1024
+    ? `${size / 1024 / 1024} MiB`
+    : size >= 1024
+    ? `${size / 1024} KiB`
+    : `${size} B`;
+  const max = (values: number[]) => Math.max(...values).toFixed(2);
+  console.log(
+    `| ${label} | ${median(plainTimes).toFixed(2)} | ${max(plainTimes)} | ${
+      median(tlsTimes).toFixed(2)
+    } | ${max(tlsTimes)} |`,
+  );
 }
