@@ -36,6 +36,7 @@ Usage:
   typenet server [HOST] [PORT]        run a list server (default 127.0.0.1 ${DEFAULT_LIST_PORT})
   typenet node [options]              run a cluster node (default 127.0.0.1 ${DEFAULT_CLUSTER_PORT})
   typenet members HOST:PORT [--json]  list a cluster's members, as a node there sees them
+                  (--remove ID: remove a failed member for good; an admin operation)
   typenet emit HOST:PORT EVENT [JSON] send an event to every member of a cluster
   typenet listen HOST:PORT [EVENT…]   print a node's cluster events as they arrive
   typenet gateway --subroutines FILE  run a gateway (default 127.0.0.1 1857)

@@ -21,6 +21,8 @@ import { CLIENT_SECURITY_FLAGS, clientSecurityFrom } from "./security_flags.ts";
 
 /**
  * `typenet members HOST:PORT [--json]`: the members as that node sees them.
+ * `typenet members HOST:PORT --remove ID`: remove a failed member for good (needs the admin
+ * token when the cluster has tokens).
  *
  * @example
  * ```ts
@@ -31,9 +33,18 @@ import { CLIENT_SECURITY_FLAGS, clientSecurityFrom } from "./security_flags.ts";
 export async function membersCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     json: { type: "boolean" },
+    remove: { type: "string" },
     ...CLIENT_SECURITY_FLAGS,
   });
   const address = oneAddress(positionals, "members");
+  const remove = values.remove as string | undefined;
+  if (remove !== undefined) {
+    return await withNode(address, clientSecurityFrom(values), async (session) => {
+      await session.request(NodeOp.Remove, [remove]);
+      console.log(`removed ${remove}: every member now reports it as left`);
+      return 0;
+    });
+  }
   return await withNode(address, clientSecurityFrom(values), async (session) => {
     const members = decodeValue(
       await session.request(NodeOp.Members, []) as Uint8Array,

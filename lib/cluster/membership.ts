@@ -274,6 +274,23 @@ export class Membership {
     this.stop();
   }
 
+  /**
+   * Remove a failed member for good, as if it had left: it is then reported as left, never
+   * as failed, and forgotten like any member that left. A live or suspected member cannot be
+   * removed (it would refute it at once): stop it, or let it leave. Returns why not, if not.
+   */
+  forceLeave(id: string): string | undefined {
+    const member = this.#members.get(id);
+    if (!member) return `no member ${id} in this cluster`;
+    if (member.state === "left") return undefined;
+    if (member.state !== "dead") {
+      return `member ${id} is ${member.state}: only a failed member can be removed ` +
+        `(stop it, or let it leave)`;
+    }
+    this.#apply({ ...publicRecord(member), state: "left" }, this.#self.id);
+    return undefined;
+  }
+
   /** A packet arrived. */
   receive(packet: Packet): void {
     if (!this.#running) return;

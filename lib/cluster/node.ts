@@ -43,7 +43,7 @@ import {
   Unavailable,
 } from "../wire/errors.ts";
 import { ConnectionPool } from "../net/connection_pool.ts";
-import { defineHandlers } from "../net/handlers.ts";
+import { adminOnly, defineHandlers } from "../net/handlers.ts";
 import type { Limits } from "../net/limits.ts";
 import { linkSecurity, listenerSecurity, type SecurityOptions } from "../net/security.ts";
 import { type ExposureState, Server } from "../net/server.ts";
@@ -183,6 +183,22 @@ export class Node implements AsyncDisposable {
   /** This node's cluster port, `host:port`, as others reach it. */
   get clusterPort(): string {
     return this.#membership!.self.address;
+  }
+
+  /**
+   * Remove a failed member for good (Consul's force-leave): every member then reports it as
+   * left, not failed. Throws `NotFound` for an unknown id and `BadArgument` for a member that
+   * is alive or suspected (it would refute it): stop it first, or let it leave.
+   *
+   * @example
+   * ```ts
+   * node.remove("3f2a9c1b7d04");
+   * ```
+   */
+  remove(id: string): void {
+    const why = this.#membership!.forceLeave(id);
+    if (why === undefined) return;
+    throw why.startsWith("no member") ? new NotFound(why) : new BadArgument(why);
   }
 
   /** Who may connect (protected mode, token, TLS). */
@@ -563,6 +579,12 @@ export class Node implements AsyncDisposable {
             delivered: result.delivered,
             failed: result.failed.map(({ id, error }) => ({ id, error: errorToWire(error) })),
           };
+        },
+        [NodeOp.Remove]: (args, call) => {
+          argCount(args, 1, NodeOp.Remove);
+          adminOnly(NodeOp.Remove, call);
+          this.remove(argString(args, 0, "id", 64));
+          return null;
         },
       },
       streams: {

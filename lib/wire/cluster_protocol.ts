@@ -45,6 +45,8 @@ export const NodeOp = {
   Emit: "node.emit",
   /** Stream `[events]`: the cluster events this node receives, as they come. */
   Listen: "node.listen",
+  /** `[id]`: remove a failed member for good (an admin operation). */
+  Remove: "node.remove",
 } as const;
 
 /** A member's state, as SWIM knows it. */
