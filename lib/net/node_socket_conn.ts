@@ -24,6 +24,9 @@ import type { ByteConn } from "./byte_conn.ts";
 /** Bytes received but not yet read above which the socket stops reading. */
 export const READ_AHEAD_BYTES = 1024 * 1024;
 
+/** Time a closing socket has to send its last bytes before it is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
 /** See the module docs. */
 export class NodeSocketConn implements ByteConn {
   readonly remoteAddr: Deno.NetAddr;
@@ -81,8 +84,18 @@ export class NodeSocketConn implements ByteConn {
     );
   }
 
+  /**
+   * Close: TLS's close_notify and a FIN go out after what is queued (a peer that sees the
+   * connection simply end, not reset), and the socket is destroyed at once if the peer does
+   * not let that through within a second.
+   */
   close(): void {
-    this.#socket.destroy();
+    if (!this.#socket.destroyed) {
+      this.#socket.end();
+      const timer = setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS);
+      Deno.unrefTimer(timer);
+      this.#socket.once("close", () => clearTimeout(timer));
+    }
     this.#finish();
   }
 
