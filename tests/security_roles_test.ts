@@ -125,7 +125,7 @@ Deno.test("removing a failed member needs the admin token; a live one cannot be 
   ];
   const permissions = ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`];
   await using first = await startNode(flags, "cli.ts", permissions);
-  const second = await startNode(["--join", first.address, ...flags], "cli.ts", permissions);
+  await using second = await startNode(["--join", first.address, ...flags], "cli.ts", permissions);
   const run = async (...args: string[]) => {
     await using child = runScript(repoPath("cli.ts"), args, { permissions });
     const status = await child.status;
@@ -142,43 +142,20 @@ Deno.test("removing a failed member needs the admin token; a live one cannot be 
     return JSON.parse(listed.out) as { id: string; state: string }[];
   };
   await waitFor(async () => (await members()).length === 2, { what: "the second node to join" });
-  const live = await run(
-    "members",
-    first.address,
-    "--remove",
-    second.id,
-    "--token-file",
-    secrets.path("admin-token"),
-  );
+  const removeAs = (tokenName: string) =>
+    run("members", first.address, "--remove", second.id, "--token-file", secrets.path(tokenName));
+  const live = await removeAs("admin-token");
   assert.equal(live.code, 1);
   assert.match(live.out, /is alive: only a failed member can be removed/);
   await second.stop("SIGKILL");
   await waitFor(
     async () => (await members()).some((m) => m.id === second.id && m.state === "dead"),
-    {
-      what: "the killed node to be marked failed",
-      deadlineMs: 20_000,
-      intervalMs: 200,
-    },
+    { what: "the killed node to be marked failed", deadlineMs: 20_000, intervalMs: 200 },
   );
-  const user = await run(
-    "members",
-    first.address,
-    "--remove",
-    second.id,
-    "--token-file",
-    secrets.path("token"),
-  );
+  const user = await removeAs("token");
   assert.equal(user.code, 1);
   assert.match(user.out, /node\.remove needs the admin token/);
-  const admin = await run(
-    "members",
-    first.address,
-    "--remove",
-    second.id,
-    "--token-file",
-    secrets.path("admin-token"),
-  );
+  const admin = await removeAs("admin-token");
   assert.equal(admin.code, 0, admin.out);
   assert.ok((await members()).some((m) => m.id === second.id && m.state === "left"));
 });
