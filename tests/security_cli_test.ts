@@ -180,3 +180,26 @@ Deno.test("typenet cert makes a CA and a certificate a server can use at once", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("TYPENET_TOKEN guards a server and proves a client when no token is given", async () => {
+  const token = "a-token-from-the-environment";
+  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0"], {
+    permissions: ["--allow-net=127.0.0.1", "--allow-env=TYPENET_TOKEN"],
+    env: { TYPENET_TOKEN: token },
+  });
+  await using server = child;
+  const address = (await server.waitForLine(/^typenet server listening on (\S+)$/))[1];
+  await assert.rejects(connect(address), AuthError);
+  const session = await connect(address, { token });
+  assert.equal(await session.request("ping", []), "pong");
+  session.close();
+  // A client command reads the variable the same way.
+  const members = await run(["members", address], ["--allow-net=127.0.0.1"]);
+  assert.match(members.stderr.join("\n"), /requires a token/);
+  await using probe = runScript(repoPath("tests/support/connect_probe.ts"), [address], {
+    permissions: ["--allow-net=127.0.0.1", "--allow-env=TYPENET_TOKEN"],
+    env: { TYPENET_TOKEN: token },
+  });
+  await probe.status;
+  assert.deepEqual(probe.stdout, ["welcome list-server"]);
+});
