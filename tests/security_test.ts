@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { List } from "../mod.ts";
 import { connect } from "../lib/net/connect.ts";
 import { nonce, proofOf, tokenKey } from "../lib/net/auth.ts";
-import { AuthError, LimitExceeded, TypenetError } from "../lib/wire/errors.ts";
+import { AuthError, LimitExceeded, ProtocolError, TypenetError } from "../lib/wire/errors.ts";
 import { Kind } from "../lib/wire/messages.ts";
 import { RawClient } from "./support/raw_client.ts";
 import { repoPath, runScript, type ServerProcess } from "./support/process.ts";
@@ -74,7 +74,10 @@ Deno.test("TLS refuses a certificate from another CA, an expired one, and plain 
   session.close();
   // A TLS client to a plain server fails too, rather than talking in the clear.
   await using plain = await secured(secrets);
-  await assert.rejects(connect(plain.address, { tls: trustOurs, connectTimeoutMs: 2000 }));
+  await assert.rejects(
+    connect(plain.address, { tls: trustOurs, connectTimeoutMs: 2000 }),
+    (error: Error) => error instanceof ProtocolError && /does not speak TLS/.test(error.message),
+  );
 });
 
 Deno.test("mutual TLS demands a client certificate from the right CA", async () => {

@@ -22,7 +22,7 @@
  * @module
  */
 import nodeTls from "node:tls";
-import { AuthError, Unavailable } from "../wire/errors.ts";
+import { AuthError, ProtocolError, Unavailable } from "../wire/errors.ts";
 import type { ByteConn } from "./byte_conn.ts";
 import { ipBytes } from "./ip.ts";
 import { NodeSocketConn } from "./node_socket_conn.ts";
@@ -98,7 +98,8 @@ function pemFile(path: string | undefined, what: string, flag: string): string |
 }
 
 /**
- * Open a TLS connection to `hostname:port` and finish the TLS handshake within `timeoutMs`.
+ * Open a TLS connection to `hostname:port` and finish the TLS handshake within `timeoutMs`
+ * (0: no limit).
  * Throws `AuthError` when a certificate is refused (either side's), `Unavailable` when the
  * server cannot be reached.
  *
@@ -121,14 +122,18 @@ export async function connectTls(
   }
   let tcp: Deno.TcpConn;
   try {
-    tcp = await Deno.connect({ hostname, port, signal: AbortSignal.timeout(timeoutMs) });
+    tcp = await Deno.connect({
+      hostname,
+      port,
+      signal: timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined,
+    });
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
     throw new Unavailable(`${label} is unavailable: ${(error as Error).message}`, { cause: error });
   }
   tcp.setNoDelay(true);
   const conn = await Deno.startTls(tcp, { hostname: name, caCerts: tls.ca ? [tls.ca] : undefined });
-  const timer = setTimeout(() => conn.close(), timeoutMs);
+  const timer = timeoutMs > 0 ? setTimeout(() => conn.close(), timeoutMs) : undefined;
   try {
     await conn.handshake();
   } catch (error) {
@@ -161,10 +166,12 @@ function connectWithCertificate(
       rejectUnauthorized: true,
     });
     socket.setNoDelay(true);
-    const timer = setTimeout(
-      () => fail(new Unavailable(`${label}: no TLS handshake within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = timeoutMs > 0
+      ? setTimeout(
+        () => fail(new Unavailable(`${label}: no TLS handshake within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+      : undefined;
     const fail = (error: unknown) => {
       clearTimeout(timer);
       socket.destroy();
@@ -179,9 +186,20 @@ function connectWithCertificate(
   });
 }
 
-/** A certificate problem is `AuthError`; anything else (a reset, a refusal) `Unavailable`. */
+/**
+ * A certificate problem is `AuthError`; a peer that answers but not in TLS is `ProtocolError`;
+ * anything else (a reset, a refusal) `Unavailable`.
+ */
 function handshakeFailure(label: string, error: unknown): Error {
   const reason = error instanceof Error ? error.message : String(error);
+  if (
+    /corrupt message|InvalidContentType|wrong version number|packet length too long/i.test(reason)
+  ) {
+    return new ProtocolError(
+      `${label} does not speak TLS (is it started with --tls-cert?): ${reason}`,
+      { cause: error },
+    );
+  }
   if (
     /certificate|CertificateRequired|UnknownIssuer|NotValidForName|Expired|alert|self.signed/i.test(
       reason,
