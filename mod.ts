@@ -17,6 +17,13 @@
  */
 export { DEFAULT_PARTITION_SIZE, List, type ListOptions } from "./lib/types/list.ts";
 export type { SliceBound } from "./lib/types/slice.ts";
+export {
+  Dict,
+  type DictEntry,
+  type DictOptions,
+  type SetOptions as DictSetOptions,
+} from "./lib/types/dict.ts";
+export type { DictKey } from "./lib/wire/dict_protocol.ts";
 export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
 export {
   type AnyEventHandler,

@@ -1,6 +1,6 @@
 /**
- * The list server role: a typenet listener serving the list operations, with links to the
- * other servers of its lists. `typenet server` runs one; so can a program.
+ * The list server role: a typenet listener serving the list and dict operations, with links to
+ * the other servers of its lists. `typenet server` runs one; so can a program.
  *
  * Memory only: a restart forgets every list (a data directory comes later).
  *
@@ -17,6 +17,8 @@ import type { Limits, Timeouts } from "../net/limits.ts";
 import { linkSecurity, listenerSecurity, type SecurityOptions } from "../net/security.ts";
 import { type ExposureState, Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
+import { DictService } from "./dict_service.ts";
+import { mergeHandlers } from "../net/handlers.ts";
 
 /** Where and how to serve. */
 export interface ListServerOptions extends SecurityOptions {
@@ -73,17 +75,18 @@ export class ListServer {
       ...options.peerTimeouts,
       ...linkSecurity(options),
     });
+    const dicts = new DictService();
     let server: Server;
     try {
       server = await Server.listen({
         hostname,
         port: options.port ?? DEFAULT_LIST_PORT,
         role: "list-server",
-        handlers: service.handlers,
+        handlers: mergeHandlers(service.handlers, dicts.handlers),
         limits: options.limits,
         ...security,
         onError: options.onError,
-        stats: () => service.stats(),
+        stats: () => ({ ...service.stats(), ...dicts.stats() }),
       });
     } catch (error) {
       await service.close();

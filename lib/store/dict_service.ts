@@ -1,0 +1,245 @@
+/**
+ * The dict operations of a list server: each server holds the keys of each dict that
+ * rendezvous hashing gives it ({@link ownerOfKey}), as msgpack bytes it never decodes, each with
+ * a version that changes on every write.
+ *
+ * Versions come from one counter per server that starts at the clock (milliseconds × 1024), so
+ * they keep increasing across a restart: a compare-and-set against a version from before the
+ * restart fails rather than matching a new write by chance.
+ *
+ * Every operation is one deterministic change of this server's state (a future log can replay
+ * it): set, delete, clear.
+ *
+ * @example
+ * ```ts
+ * import { DictService } from "./dict_service.ts";
+ * const dicts = new DictService();
+ * // Server.listen({ role: "list-server", handlers: dicts.handlers, … })
+ * ```
+ * @module
+ */
+import { type CallContext, defineHandlers, type Handlers } from "../net/handlers.ts";
+import { argBatch, argBytes, argCount, argString } from "../wire/args.ts";
+import { batchToWire, ValueBatchWriter } from "../wire/value_batch.ts";
+import { checkKeyBytes, DictOp, MAX_BATCH_KEYS } from "../wire/dict_protocol.ts";
+import { BadArgument } from "../wire/errors.ts";
+import { RANGE_CHUNK_BYTES, RANGE_CHUNK_ITEMS } from "./list_service.ts";
+
+/** One key's value and version. */
+interface Entry {
+  value: Uint8Array;
+  version: number;
+}
+
+/** One dict's share on this server: keys by their bytes (as latin-1 text, a cheap Map key). */
+class DictShard {
+  readonly entries = new Map<string, Entry>();
+  bytes = 0;
+}
+
+/** See the module docs. */
+export class DictService {
+  /** The operations, ready for `Server.listen`. */
+  readonly handlers: Handlers;
+  readonly #dicts = new Map<string, DictShard>();
+  #clock = Date.now() * 1024;
+
+  constructor() {
+    this.handlers = defineHandlers({
+      requests: {
+        [DictOp.Set]: (args) => {
+          argCount(args, 4, DictOp.Set);
+          const condition = args[3];
+          if (
+            condition !== null && !(Number.isSafeInteger(condition) && (condition as number) >= 0)
+          ) {
+            throw new BadArgument("the condition must be nil, 0 (absent) or a version");
+          }
+          return this.#set(
+            this.#dict(args, true)!,
+            key(args, 1),
+            value(args, 2),
+            condition as number | null,
+          );
+        },
+        [DictOp.Get]: (args) => {
+          argCount(args, 2, DictOp.Get);
+          const entry = this.#dict(args)?.entries.get(key(args, 1));
+          return entry ? [entry.value, entry.version] : null;
+        },
+        [DictOp.Delete]: (args) => {
+          argCount(args, 2, DictOp.Delete);
+          const dict = this.#dict(args);
+          return dict ? this.#delete(dict, key(args, 1)) : false;
+        },
+        [DictOp.SetMany]: (args) => {
+          argCount(args, 3, DictOp.SetMany);
+          const keys = keyBatch(args, 1);
+          const values = argBatch(args, 2, "values");
+          if (values.lengths.length !== keys.length) {
+            throw new BadArgument("values must hold as many values as keys holds keys");
+          }
+          const dict = this.#dict(args, true)!;
+          let offset = 0;
+          return keys.map((k, i) => {
+            const v = values.bytes.slice(offset, offset += values.lengths[i]);
+            return this.#set(dict, k, v, null) as number;
+          });
+        },
+        [DictOp.GetMany]: (args, call) => {
+          argCount(args, 2, DictOp.GetMany);
+          const keys = keyBatch(args, 1);
+          const dict = this.#dict(args);
+          const writer = new ValueBatchWriter();
+          const lengths: number[] = [];
+          const versions: number[] = [];
+          // Values that would not fit the client's frames wait for its next request (-1).
+          const room = call.session.peerMaxFrameBytes / 2;
+          for (const k of keys) {
+            const entry = dict?.entries.get(k);
+            if (entry && writer.count > 0 && writer.byteLength + entry.value.length > room) {
+              lengths.push(-1);
+              versions.push(0);
+              continue;
+            }
+            if (entry) writer.addEncoded(entry.value);
+            lengths.push(entry?.value.length ?? 0);
+            versions.push(entry?.version ?? 0);
+          }
+          return [writer.count > 0 ? writer.take().bytes : new Uint8Array(0), lengths, versions];
+        },
+        [DictOp.Size]: (args) => {
+          argCount(args, 1, DictOp.Size);
+          return this.#dict(args)?.entries.size ?? 0;
+        },
+        [DictOp.Clear]: (args) => {
+          argCount(args, 1, DictOp.Clear);
+          const dict = this.#dict(args);
+          if (!dict) return 0;
+          this.#dicts.delete(argString(args, 0, "name"));
+          return dict.entries.size;
+        },
+        [DictOp.Stats]: (args) => {
+          argCount(args, 1, DictOp.Stats);
+          const dict = this.#dict(args);
+          return { count: dict?.entries.size ?? 0, bytes: dict?.bytes ?? 0 };
+        },
+      },
+      streams: {
+        [DictOp.Scan]: (args, call) => this.#scan(args, call),
+      },
+    });
+  }
+
+  /** Counters for `server.stats`. */
+  stats(): { dicts: number; dictKeys: number } {
+    let keys = 0;
+    for (const dict of this.#dicts.values()) keys += dict.entries.size;
+    return { dicts: this.#dicts.size, dictKeys: keys };
+  }
+
+  /** The dict `args[0]` names; made on the first write, `undefined` for a read of none. */
+  #dict(args: unknown[], create = false): DictShard | undefined {
+    const name = argString(args, 0, "name");
+    let dict = this.#dicts.get(name);
+    if (!dict && create) {
+      dict = new DictShard();
+      this.#dicts.set(name, dict);
+    }
+    return dict;
+  }
+
+  /** Set unless the condition fails: null always, 0 only if absent, n only at version n. */
+  #set(dict: DictShard, k: string, v: Uint8Array, condition: number | null): number | false {
+    const entry = dict.entries.get(k);
+    if (condition !== null && (entry?.version ?? 0) !== condition) return false;
+    const version = ++this.#clock;
+    if (entry) {
+      dict.bytes += v.length - entry.value.length;
+      entry.value = v;
+      entry.version = version;
+    } else {
+      dict.bytes += k.length + v.length;
+      dict.entries.set(k, { value: v, version });
+    }
+    return version;
+  }
+
+  #delete(dict: DictShard, k: string): boolean {
+    const entry = dict.entries.get(k);
+    if (!entry) return false;
+    dict.entries.delete(k);
+    dict.bytes -= k.length + entry.value.length;
+    return true;
+  }
+
+  /**
+   * `dict.scan [name]`: the entries as chunks `[keys, values]`. The keys are listed when the
+   * scan starts (each at most once; one deleted meanwhile is skipped, one added is not seen).
+   */
+  async *#scan(args: unknown[], call: CallContext): AsyncGenerator<unknown[]> {
+    argCount(args, 1, DictOp.Scan);
+    const dict = this.#dict(args);
+    if (!dict) return;
+    const keys = [...dict.entries.keys()];
+    let chunkKeys = new ValueBatchWriter();
+    let chunkValues = new ValueBatchWriter();
+    for (const k of keys) {
+      if (call.signal.aborted) return;
+      const entry = dict.entries.get(k);
+      if (!entry) continue;
+      chunkKeys.addEncoded(latin1Bytes(k));
+      chunkValues.addEncoded(entry.value);
+      if (
+        chunkKeys.count >= RANGE_CHUNK_ITEMS ||
+        chunkKeys.byteLength + chunkValues.byteLength >= RANGE_CHUNK_BYTES
+      ) {
+        yield [batchToWire(chunkKeys.take()), batchToWire(chunkValues.take())];
+        [chunkKeys, chunkValues] = [new ValueBatchWriter(), new ValueBatchWriter()];
+      }
+    }
+    if (chunkKeys.count > 0) yield [batchToWire(chunkKeys.take()), batchToWire(chunkValues.take())];
+  }
+}
+
+/** Key `i` of `args`, checked, as the Map key. */
+function key(args: unknown[], i: number): string {
+  const bytes = argBytes(args, i, "key");
+  checkKeyBytes(bytes);
+  return latin1(bytes);
+}
+
+/** Value `i` of `args`, copied out of the read buffer. */
+function value(args: unknown[], i: number): Uint8Array {
+  const bytes = argBytes(args, i, "value");
+  if (bytes.length === 0) throw new BadArgument("a value must be msgpack bytes, not empty");
+  return bytes.slice();
+}
+
+/** The keys of batch `args[i]`, checked, as Map keys. */
+function keyBatch(args: unknown[], i: number): string[] {
+  const batch = argBatch(args, i, "keys");
+  if (batch.lengths.length > MAX_BATCH_KEYS) {
+    throw new BadArgument(`keys must hold at most ${MAX_BATCH_KEYS} keys`);
+  }
+  let offset = 0;
+  return batch.lengths.map((length) => {
+    const bytes = batch.bytes.subarray(offset, offset += length);
+    checkKeyBytes(bytes);
+    return latin1(bytes);
+  });
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 4096) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return text;
+}
+
+function latin1Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
