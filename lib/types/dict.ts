@@ -52,6 +52,7 @@ const BATCH_BYTES = 1024 * 1024;
 
 /** A value and the version its last write gave it. */
 export interface DictEntry {
+  /** The value. */
   value: unknown;
   /** Changes on every write of the key; pass it to `set`'s `ifVersion`. */
   version: number;
