@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { BadArgument, Dict } from "../mod.ts";
 import { connect } from "../lib/net/connect.ts";
 import { encodeValue } from "../lib/wire/codec.ts";
-import { DictOp, encodeKey, MAX_BATCH_KEYS } from "../lib/wire/dict_protocol.ts";
+import { DictOp, encodeKey, MAX_BATCH_KEYS, ownerOfKey } from "../lib/wire/dict_protocol.ts";
 import { batchToWire, ValueBatchWriter } from "../lib/wire/value_batch.ts";
 import { startServers } from "./support/cluster.ts";
 import { repoPath, runScript } from "./support/process.ts";
@@ -203,4 +203,12 @@ Deno.test("bad keys and bad requests get clear errors; the dict carries on", asy
   }
   session.close();
   assert.equal(await d.get("kept"), 1);
+});
+
+Deno.test("PROTOCOL.md's placement example holds", () => {
+  const nodes = ["127.0.0.1:4444", "127.0.0.1:4445", "127.0.0.1:4446"];
+  assert.deepEqual([...encodeKey("ada")], [0xa3, 0x61, 0x64, 0x61]);
+  assert.equal(ownerOfKey(nodes, encodeKey("ada")), 2);
+  assert.equal(ownerOfKey([...nodes].reverse(), encodeKey("ada")), 0); // order does not matter
+  assert.equal(ownerOfKey(nodes, encodeKey(42)), 2);
 });

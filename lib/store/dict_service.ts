@@ -80,11 +80,13 @@ export class DictService {
             throw new BadArgument("values must hold as many values as keys holds keys");
           }
           const dict = this.#dict(args, true)!;
+          // One copy of the batch out of the read buffer; each value is a view into it.
+          const bytes = values.bytes.slice();
           let offset = 0;
-          return keys.map((k, i) => {
-            const v = values.bytes.slice(offset, offset += values.lengths[i]);
-            return this.#set(dict, k, v, null) as number;
-          });
+          for (let i = 0; i < keys.length; i++) {
+            this.#set(dict, keys[i], bytes.subarray(offset, offset += values.lengths[i]), null);
+          }
+          return keys.length;
         },
         [DictOp.GetMany]: (args, call) => {
           argCount(args, 2, DictOp.GetMany);
@@ -224,17 +226,15 @@ function keyBatch(args: unknown[], i: number): string[] {
   }
   let offset = 0;
   return batch.lengths.map((length) => {
-    const bytes = batch.bytes.subarray(offset, offset += length);
-    checkKeyBytes(bytes);
-    return latin1(bytes);
+    checkKeyBytes(batch.bytes, offset, offset + length);
+    return latin1(batch.bytes, offset, offset += length);
   });
 }
 
-function latin1(bytes: Uint8Array): string {
+/** `bytes[start:end]` as a string of one char per byte (measured fastest for short keys). */
+function latin1(bytes: Uint8Array, start = 0, end = bytes.length): string {
   let text = "";
-  for (let i = 0; i < bytes.length; i += 4096) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
+  for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
   return text;
 }
 

@@ -25,12 +25,14 @@ import { Connection } from "../net/connection.ts";
 import type { Timeouts } from "../net/limits.ts";
 import type { TlsOptions } from "../net/tls.ts";
 import { decodeValue, decodeValueAt, encodeValue } from "../wire/codec.ts";
-import { batchToWire, checkBatch, ValueBatchWriter } from "../wire/value_batch.ts";
+import { batchToWire, checkBatch, type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import {
+  canonicalKey,
   type DictKey,
   DictOp,
   encodeKey,
   MAX_BATCH_KEYS,
+  MAX_KEY_BYTES,
   nodeSeeds,
   ownerOfKey,
 } from "../wire/dict_protocol.ts";
@@ -220,11 +222,13 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
    * ```
    */
   async setMany(entries: Iterable<[DictKey, unknown]>): Promise<void> {
-    // Per server, batches of up to MAX_BATCH_KEYS keys and about BATCH_BYTES of values.
+    // Per server, batches of up to MAX_BATCH_KEYS keys and about BATCH_BYTES of values. Keys
+    // are encoded once into a scratch batch and copied to their server's (no object per key).
     const open = this.nodes.map(() => ({
       keys: new ValueBatchWriter(),
       values: new ValueBatchWriter(),
     }));
+    const scratch = new ValueBatchWriter();
     const requests: Promise<unknown>[] = [];
     const send = (node: number) => {
       const { keys, values } = open[node];
@@ -235,12 +239,12 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
       ]));
     };
     for (const [key, value] of entries) {
-      const bytes = encodeKey(key);
-      const node = ownerOfKey(this.nodes, bytes, this.#seeds);
+      const [node, start, end] = this.#placeInto(scratch, key);
       const share = open[node];
-      share.keys.addEncoded(bytes);
+      share.keys.addEncoded(scratch.bytes, start, end);
       share.values.add(value);
       if (share.keys.count >= MAX_BATCH_KEYS || share.values.byteLength >= BATCH_BYTES) send(node);
+      if (scratch.byteLength > BATCH_BYTES) scratch.take();
     }
     open.forEach((share, node) => {
       if (share.keys.count > 0) send(node);
@@ -257,22 +261,28 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
    * ```
    */
   async getMany(keys: Iterable<DictKey>): Promise<unknown[]> {
-    const byNode = this.nodes.map(() => ({ keys: [] as Uint8Array[], at: [] as number[] }));
+    const scratch = new ValueBatchWriter();
+    const open = this.nodes.map(() => ({ keys: new ValueBatchWriter(), at: [] as number[] }));
+    const requests: Promise<void>[] = [];
     let count = 0;
+    const out: unknown[] = [];
+    const send = (node: number) => {
+      const share = open[node];
+      requests.push(this.#fetch(node, share.keys.take(), share.at, out));
+      share.at = [];
+    };
     for (const key of keys) {
-      const bytes = encodeKey(key);
-      const share = byNode[ownerOfKey(this.nodes, bytes, this.#seeds)];
-      share.keys.push(bytes);
-      share.at.push(count++);
+      const [node, start, end] = this.#placeInto(scratch, key);
+      open[node].keys.addEncoded(scratch.bytes, start, end);
+      open[node].at.push(count++);
+      out.push(undefined);
+      if (open[node].keys.count >= MAX_BATCH_KEYS) send(node);
+      if (scratch.byteLength > BATCH_BYTES) scratch.take();
     }
-    const out: unknown[] = new Array(count).fill(undefined);
-    await Promise.all(byNode.map(async ({ keys, at }, node) => {
-      const requests: Promise<void>[] = [];
-      for (let i = 0; i < keys.length; i += MAX_BATCH_KEYS) {
-        requests.push(this.#fetch(node, keys.slice(i, i + MAX_BATCH_KEYS), at.slice(i), out));
-      }
-      await Promise.all(requests);
-    }));
+    open.forEach((share, node) => {
+      if (share.keys.count > 0) send(node);
+    });
+    await Promise.all(requests);
     return out;
   }
 
@@ -393,29 +403,47 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
    * `dict.getMany` of `keys` on `node`, values into `out` at `at`; again for those the server
    * left out (-1: more than fit one of our frames), until none is left.
    */
-  async #fetch(node: number, keys: Uint8Array[], at: number[], out: unknown[]): Promise<void> {
-    while (keys.length > 0) {
-      const writer = new ValueBatchWriter();
-      for (const key of keys) writer.addEncoded(key);
+  async #fetch(node: number, keys: ValueBatch, at: number[], out: unknown[]): Promise<void> {
+    while (keys.lengths.length > 0) {
       const answer = await this.#links[node].request(DictOp.GetMany, [
         this.name,
-        batchToWire(writer.take()),
+        batchToWire(keys),
       ]);
       const [bytes, lengths] = (answer ?? []) as [Uint8Array, number[]];
-      if (!(bytes instanceof Uint8Array) || lengths?.length !== keys.length) {
+      if (!(bytes instanceof Uint8Array) || lengths?.length !== keys.lengths.length) {
         throw new ProtocolError(`${DictOp.GetMany} answered the wrong number of values`);
       }
-      const later: number[] = [];
-      let offset = 0;
+      const later = new ValueBatchWriter();
+      const laterAt: number[] = [];
+      let [offset, keyOffset] = [0, 0];
       lengths.forEach((length, j) => {
+        const keyEnd = keyOffset + keys.lengths[j];
         if (length > 0) out[at[j]] = decodeValueAt(bytes, offset, offset += length);
-        else if (length < 0) later.push(j);
+        else if (length < 0) {
+          later.addEncoded(keys.bytes, keyOffset, keyEnd);
+          laterAt.push(at[j]);
+        }
+        keyOffset = keyEnd;
       });
-      if (later.length === keys.length) {
+      if (later.count === keys.lengths.length) {
         throw new ProtocolError(`${DictOp.GetMany} sent none of the values asked for`);
       }
-      [keys, at] = [later.map((j) => keys[j]), later.map((j) => at[j])];
+      [keys, at] = [
+        later.count > 0 ? later.take() : { bytes: new Uint8Array(0), lengths: [] },
+        laterAt,
+      ];
     }
+  }
+
+  /** Encode `key` at the end of `scratch`; its server and where its bytes are. */
+  #placeInto(scratch: ValueBatchWriter, key: DictKey): [number, number, number] {
+    const start = scratch.byteLength;
+    const size = scratch.add(canonicalKey(key));
+    if (size > MAX_KEY_BYTES) {
+      throw new BadArgument(`a dict key takes at most ${MAX_KEY_BYTES} bytes encoded`);
+    }
+    const end = start + size;
+    return [ownerOfKey(this.nodes, scratch.bytes, this.#seeds, start, end), start, end];
   }
 
   #linkFor(key: Uint8Array): Connection {

@@ -52,6 +52,24 @@ export type DictKey = string | number | bigint | Uint8Array;
  * ```
  */
 export function encodeKey(key: DictKey): Uint8Array {
+  const bytes = encodeValue(canonicalKey(key));
+  if (bytes.length > MAX_KEY_BYTES) {
+    throw new BadArgument(`a dict key takes at most ${MAX_KEY_BYTES} bytes encoded`);
+  }
+  return bytes;
+}
+
+/**
+ * A key in the form that encodes to its wire bytes (see {@link encodeKey}, which also checks the
+ * encoded size): integral bigints within ±(2^53−1) as numbers, -0 as 0. Throws `BadArgument`.
+ *
+ * @example
+ * ```ts
+ * import { canonicalKey } from "./dict_protocol.ts";
+ * canonicalKey(7n); // 7
+ * ```
+ */
+export function canonicalKey(key: DictKey): DictKey {
   let canonical: DictKey = key;
   if (typeof key === "bigint") {
     if (key >= BigInt(Number.MIN_SAFE_INTEGER) && key <= BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -65,11 +83,7 @@ export function encodeKey(key: DictKey): Uint8Array {
   } else if (typeof key !== "string" && !(key instanceof Uint8Array)) {
     throw new BadArgument("a dict key must be a string, a number, a bigint or a Uint8Array");
   }
-  const bytes = encodeValue(canonical);
-  if (bytes.length > MAX_KEY_BYTES) {
-    throw new BadArgument(`a dict key takes at most ${MAX_KEY_BYTES} bytes encoded`);
-  }
-  return bytes;
+  return canonical;
 }
 
 /**
@@ -82,18 +96,19 @@ export function encodeKey(key: DictKey): Uint8Array {
  * checkKeyBytes(new Uint8Array([0xa1, 0x61])); // "a": fine
  * ```
  */
-export function checkKeyBytes(bytes: Uint8Array): void {
-  if (bytes.length === 0 || bytes.length > MAX_KEY_BYTES) {
+export function checkKeyBytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
+  if (end <= start || end - start > MAX_KEY_BYTES) {
     throw new BadArgument(`a key must be 1 to ${MAX_KEY_BYTES} bytes of msgpack`);
   }
-  if (keyLength(bytes) !== bytes.length) {
+  if (keyLength(bytes, start, end) !== end - start) {
     throw new BadArgument("a key must be one msgpack string, integer, float or bin");
   }
 }
 
-function keyLength(b: Uint8Array): number {
-  const t = b[0];
-  const u8 = (i: number) => b[i] ?? 0;
+/** The length the header at `b[start]` announces (reading nothing at or past `end`). */
+function keyLength(b: Uint8Array, start: number, end: number): number {
+  const t = b[start];
+  const u8 = (i: number) => start + i < end ? b[start + i] : 0;
   const u16 = (i: number) => (u8(i) << 8) | u8(i + 1);
   const u32 = (i: number) => u16(i) * 65536 + u16(i + 2);
   if (t <= 0x7f || t >= 0xe0) return 1;
@@ -130,10 +145,10 @@ function keyLength(b: Uint8Array): number {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a (32 bits) of `bytes`, continuing from `hash`. */
-function fnv1a(hash: number, bytes: Uint8Array): number {
+/** FNV-1a (32 bits) of `bytes[start:end]`, continuing from `hash`. */
+function fnv1a(hash: number, bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = hash;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
   return h >>> 0;
 }
 
@@ -155,7 +170,7 @@ export function nodeSeeds(nodes: readonly string[]): number[] {
 const ZERO = new Uint8Array([0]);
 
 /**
- * The index of the node that holds `key` (its wire bytes): the highest of
+ * The index of the node that holds `key` (its wire bytes, or `key[start:end]`): the highest of
  * `mix(FNV-1a-32(UTF-8(address) ‖ 0x00 ‖ key))` over the nodes, the lowest index on a tie.
  *
  * @example
@@ -168,11 +183,13 @@ export function ownerOfKey(
   nodes: readonly string[],
   key: Uint8Array,
   seeds: readonly number[] = nodeSeeds(nodes),
+  start = 0,
+  end = key.length,
 ): number {
   let best = 0;
   let bestScore = -1;
   for (let i = 0; i < seeds.length; i++) {
-    const score = mix(fnv1a(seeds[i], key));
+    const score = mix(fnv1a(seeds[i], key, start, end));
     if (score > bestScore) {
       best = i;
       bestScore = score;

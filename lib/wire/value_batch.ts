@@ -101,10 +101,18 @@ export class ValueBatchWriter {
     return size;
   }
 
-  /** Add one value that is already encoded (copied). */
-  addEncoded(value: Uint8Array): void {
-    this.#writer.writeRaw(value);
-    this.#lengths.push(value.length);
+  /** Add one value that is already encoded (copied): all of `value`, or `value[start:end]`. */
+  addEncoded(value: Uint8Array, start = 0, end = value.length): void {
+    this.#writer.writeRaw(value, start, end);
+    this.#lengths.push(end - start);
+  }
+
+  /**
+   * The bytes added so far, in the writer's own buffer: valid until the next add or take (to
+   * look at a value just added without copying it).
+   */
+  get bytes(): Uint8Array {
+    return this.#writer.bytes;
   }
 
   /**
