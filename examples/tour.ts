@@ -1,6 +1,6 @@
 /**
  * The typenet tour (`deno task demo`): starts two list servers on 127.0.0.1, uses one List
- * spread over both, prints each step and what it returned, then stops the servers; then a
+ * spread over both and a Dict, prints each step and what it returned, then stops the servers; then a
  * cluster of three nodes (examples/tour_cluster.ts); then a gateway and the backup example
  * (examples/tour_gateway.ts); then TLS and a token (examples/tour_security.ts).
  *
@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { List, UnsupportedOperation } from "../mod.ts";
+import { Dict, List, UnsupportedOperation } from "../mod.ts";
 import { clusterTour } from "./tour_cluster.ts";
 import { gatewayTour } from "./tour_gateway.ts";
 import { securityTour } from "./tour_security.ts";
@@ -128,6 +128,28 @@ async function tour(nodes: string[]): Promise<void> {
   await li.destroy();
 }
 
+async function dictTour(nodes: string[]): Promise<void> {
+  console.log(`\nconst d = await Dict.open("users", { nodes })`);
+  await using d = await Dict.open("users", { nodes });
+  await d.set("ada", { age: 36 });
+  show(`await d.set("ada", { age: 36 }); await d.get("ada")`, await d.get("ada"));
+  const entry = (await d.getEntry("ada"))!;
+  show(`const { version } = await d.getEntry("ada")`);
+  show(
+    `await d.set("ada", { age: 37 }, { ifVersion: version })`,
+    await d.set("ada", { age: 37 }, { ifVersion: entry.version }),
+  );
+  show(
+    "… again with the same, now stale, version",
+    await d.set("ada", { age: 99 }, { ifVersion: entry.version }),
+  );
+  await d.setMany(Array.from({ length: 1000 }, (_, i) => [`user${i}`, { n: i }]));
+  show("await d.setMany(1,000 entries); await d.size()", await d.size());
+  show(`await d.getMany(["ada", "user7", "nobody"])`, await d.getMany(["ada", "user7", "nobody"]));
+  console.log(await d.nodeDebug());
+  show("await d.clear()", await d.clear());
+}
+
 if (import.meta.main) {
   const servers: Running[] = [];
   console.log("typenet tour: two list servers on this machine and one List spread over both\n");
@@ -136,6 +158,7 @@ if (import.meta.main) {
     if (ports[0] === 0) console.log("(ports 4444 and 4445 are busy: using free ports)");
     for (const port of ports) servers.push(await startServer(port));
     await tour(servers.map((s) => s.address));
+    await dictTour(servers.map((s) => s.address));
   } finally {
     console.log("\nstopping the servers");
     await Promise.all(servers.map(stopTypenet));
