@@ -212,3 +212,21 @@ Deno.test("PROTOCOL.md's placement example holds", () => {
   assert.equal(ownerOfKey([...nodes].reverse(), encodeKey("ada")), 0); // order does not matter
   assert.equal(ownerOfKey(nodes, encodeKey(42)), 2);
 });
+
+Deno.test("server.ops names what a list server answers, dicts included", async () => {
+  await using servers = await startServers(1);
+  const session = await connect(servers.addresses[0]);
+  try {
+    const ops = await session.request("server.ops", []) as {
+      requests: string[];
+      streams: string[];
+    };
+    for (const op of [DictOp.Set, DictOp.GetMany, "list.append", "ping", "server.ops"]) {
+      assert.ok(ops.requests.includes(op), op);
+    }
+    assert.deepEqual(ops.streams, [DictOp.Scan, "list.range"]);
+    assert.deepEqual(ops.requests, [...ops.requests].sort());
+  } finally {
+    session.close();
+  }
+});

@@ -336,6 +336,10 @@ export class Server {
     return defineHandlers({
       requests: {
         "ping": () => "pong",
+        "server.ops": () => ({
+          requests: [...this.#handlers.requests.keys()].sort(),
+          streams: [...this.#handlers.streams.keys()].sort(),
+        }),
         "server.stats": () => ({
           role: this.#options.role,
           agent: AGENT,
