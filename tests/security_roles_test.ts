@@ -4,7 +4,7 @@
  * without it that cannot), and a gateway whose close needs the admin token.
  */
 import assert from "node:assert/strict";
-import { Controller, List, Node } from "../mod.ts";
+import { Controller, Dict, List, Node } from "../mod.ts";
 import { AuthError } from "../lib/wire/errors.ts";
 import { startGateway } from "./support/gateway.ts";
 import { startNode } from "./support/nodes.ts";
@@ -43,6 +43,18 @@ Deno.test("list servers link to each other over TLS, proving the token", async (
     await list.extend(values);
     assert.deepEqual(await list.slice(), values);
     assert.equal(await list.length(), 4);
+    // A Dict on the same servers takes the same token and TLS settings.
+    await using users = await Dict.open("users", {
+      nodes: [a.address, b.address],
+      tls: { caFile: secrets.path("ca.pem") },
+      token: secrets.token,
+    });
+    await users.setMany(values.map((v, i) => [`k${i}`, v]));
+    assert.deepEqual(await users.getMany(values.map((_, i) => `k${i}`)), values);
+    await assert.rejects(
+      Dict.open("users", { nodes: [a.address], tls: { caFile: secrets.path("ca.pem") } }),
+      AuthError,
+    );
   } finally {
     await list.close();
   }
