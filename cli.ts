@@ -24,6 +24,7 @@ import { callCommand, getCommand, putCommand } from "./lib/cli/gateway_tools.ts"
 import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_tools.ts";
 import { UsageError } from "./lib/cli/usage.ts";
 import { tokenCommand } from "./lib/cli/token_command.ts";
+import { statsCommand } from "./lib/cli/stats_command.ts";
 import { certCommand } from "./lib/cli/cert_command.ts";
 import { systemdCommand } from "./lib/cli/systemd_command.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
@@ -43,6 +44,7 @@ Usage:
   typenet get HOST:PORT --folder F    download files from a gateway (--regex, --path, --to, --connections)
   typenet put HOST:PORT FILES…        upload files to a gateway (--folder, --connections)
   typenet call HOST:PORT NAME [JSON…] run a gateway subroutine and print what it returns
+  typenet stats --nodes A,B,… [--json]  each list server's lists and dicts, sizes and clients
   typenet token new FILE              write a new random token to FILE (mode 0600)
   typenet cert ca DIR | new DIR NAME HOST…  make a CA, or a certificate it signs (TLS)
   typenet systemd ROLE [flags…]       print a hardened systemd unit running 'typenet ROLE flags…'
@@ -85,6 +87,8 @@ export async function main(args: string[]): Promise<number> {
         return await putCommand(rest);
       case "call":
         return await callCommand(rest);
+      case "stats":
+        return await statsCommand(rest);
       case "token":
         return await tokenCommand(rest);
       case "cert":
@@ -106,7 +110,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith("-")
             ? `unknown option '${command}'`
-            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call, token, cert, systemd)`,
+            : `unknown command '${command}' (commands: server, node, members, emit, listen, gateway, get, put, call, stats, token, cert, systemd)`,
         );
     }
   } catch (error) {

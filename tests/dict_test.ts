@@ -4,7 +4,7 @@
  * processes at once), iteration in batches, and bad arguments from the client and on the wire.
  */
 import assert from "node:assert/strict";
-import { BadArgument, Dict } from "../mod.ts";
+import { BadArgument, Dict, List } from "../mod.ts";
 import { connect } from "../lib/net/connect.ts";
 import { encodeValue } from "../lib/wire/codec.ts";
 import { DictOp, encodeKey, MAX_BATCH_KEYS, ownerOfKey } from "../lib/wire/dict_protocol.ts";
@@ -229,4 +229,39 @@ Deno.test("server.ops names what a list server answers, dicts included", async (
   } finally {
     session.close();
   }
+});
+
+Deno.test("typenet stats names every server's lists and dicts with their sizes", async () => {
+  await using servers = await startServers(2);
+  const li = await List.open("jobs", { nodes: servers.addresses, partitionSize: 10 });
+  await li.extend(Array.from({ length: 25 }, (_, i) => `job ${i}`));
+  await li.close();
+  await using d = await Dict.open("users", { nodes: servers.addresses });
+  await d.setMany(Array.from({ length: 100 }, (_, i) => [`u${i}`, { i }]));
+  await using child = runScript(repoPath("cli.ts"), [
+    "stats",
+    "--nodes",
+    servers.addresses.join(","),
+    "--json",
+  ]);
+  assert.equal((await child.status).code, 0, child.stderr.join("\n"));
+  const reports = JSON.parse(child.stdout.join("\n")) as {
+    address: string;
+    connections: number;
+    lists: { name: string; count: number; bytes: number }[];
+    dicts: { name: string; count: number; bytes: number }[];
+  }[];
+  assert.deepEqual(reports.map((r) => r.address), servers.addresses);
+  assert.deepEqual(reports.map((r) => r.lists.find((l) => l.name === "jobs")?.count), [15, 10]);
+  const keys = reports.map((r) => r.dicts.find((x) => x.name === "users")!.count);
+  assert.equal(keys[0] + keys[1], 100);
+  assert.ok(reports.every((r) => r.connections >= 1)); // our Dict, at least
+  await using table = runScript(repoPath("cli.ts"), [
+    "stats",
+    "--nodes",
+    `${servers.addresses[0]},127.0.0.1:1`,
+  ]);
+  assert.equal((await table.status).code, 1);
+  assert.match(table.stdout.join("\n"), /list\s+jobs\s+15/);
+  assert.match(table.stdout.join("\n"), /127\.0\.0\.1:1: .*unavailable/);
 });

@@ -140,6 +140,16 @@ export class DictService {
     return { dicts: this.#dicts.size, dictKeys: keys };
   }
 
+  /** Each dict this server holds keys of: name, keys and bytes here (the first `max`). */
+  holdings(max: number): { name: string; count: number; bytes: number }[] {
+    const out = [];
+    for (const [name, dict] of this.#dicts) {
+      if (out.length >= max) break;
+      out.push({ name, count: dict.entries.size, bytes: dict.bytes });
+    }
+    return out;
+  }
+
   /** The dict `args[0]` names; made on the first write, `undefined` for a read of none. */
   #dict(args: unknown[], create = false): DictShard | undefined {
     const name = argString(args, 0, "name");

@@ -58,6 +58,18 @@ export class ItemStore {
     return this.#length;
   }
 
+  /** Bytes of the items held (replaced items count at their new size). */
+  get bytesHeld(): number {
+    let bytes = 0;
+    for (const segment of this.#segments) bytes += segment.used;
+    for (const [position, value] of this.#replaced) {
+      const segment = this.#segmentOf(position);
+      const k = position - segment.first;
+      bytes += value.length - (segment.ends[k] - (k === 0 ? 0 : segment.ends[k - 1]));
+    }
+    return bytes;
+  }
+
   /**
    * Store items (`bytes` back to back, `lengths` each) from position `at`, which must be at
    * most {@link length}. Anything from `at` on is replaced: a home re-sends a batch only

@@ -18,7 +18,7 @@ import { linkSecurity, listenerSecurity, type SecurityOptions } from "../net/sec
 import { type ExposureState, Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
 import { DictService } from "./dict_service.ts";
-import { mergeHandlers } from "../net/handlers.ts";
+import { defineHandlers, mergeHandlers } from "../net/handlers.ts";
 
 /** Where and how to serve. */
 export interface ListServerOptions extends SecurityOptions {
@@ -40,6 +40,25 @@ export interface ListServerOptions extends SecurityOptions {
  * than its own timeout.
  */
 export const DEFAULT_PEER_TIMEOUTS: Timeouts = { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 };
+
+/** Most lists (and dicts) `server.holdings` names. */
+export const MAX_HOLDINGS = 4096;
+
+/** `server.holdings`: the lists and dicts this server holds, for `typenet stats`. */
+function holdingsHandler(lists: ListService, dicts: DictService) {
+  return defineHandlers({
+    requests: {
+      "server.holdings": () => {
+        const stats = { ...lists.stats(), ...dicts.stats() };
+        return {
+          lists: lists.holdings(MAX_HOLDINGS),
+          dicts: dicts.holdings(MAX_HOLDINGS),
+          truncated: stats.lists > MAX_HOLDINGS || stats.dicts > MAX_HOLDINGS,
+        };
+      },
+    },
+  });
+}
 
 /** The default list server port. */
 export const DEFAULT_LIST_PORT = 4444;
@@ -82,7 +101,7 @@ export class ListServer {
         hostname,
         port: options.port ?? DEFAULT_LIST_PORT,
         role: "list-server",
-        handlers: mergeHandlers(service.handlers, dicts.handlers),
+        handlers: mergeHandlers(service.handlers, dicts.handlers, holdingsHandler(service, dicts)),
         limits: options.limits,
         ...security,
         onError: options.onError,

@@ -156,6 +156,16 @@ export class ListService {
     return { lists: this.#shards.size, peerLinks: this.#peers.size };
   }
 
+  /** Each list this server holds a share of: name, items and bytes here (the first `max`). */
+  holdings(max: number): { name: string; count: number; bytes: number }[] {
+    const out = [];
+    for (const shard of this.#shards.values()) {
+      if (out.length >= max) break;
+      out.push({ name: shard.name, count: shard.count, bytes: shard.bytes });
+    }
+    return out;
+  }
+
   /** Close the links to other servers. */
   close(): Promise<void> {
     return this.#peers.close();

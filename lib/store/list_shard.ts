@@ -57,6 +57,11 @@ export class ListShard {
     this.self = self;
   }
 
+  /** Bytes of the items held here. */
+  get bytes(): number {
+    return this.#store.bytesHeld;
+  }
+
   /** Items held here. */
   get count(): number {
     return this.#store.length;
