@@ -13,7 +13,15 @@
  * ```
  * @module
  */
-import { argBatch, argBytes, argCount, argInt, argRecord, argString } from "../wire/args.ts";
+import {
+  argBatch,
+  argBytes,
+  argClampedInt,
+  argCount,
+  argInt,
+  argRecord,
+  argString,
+} from "../wire/args.ts";
 import { batchLimits, batchToWire } from "../wire/value_batch.ts";
 import {
   BadArgument,
@@ -135,8 +143,9 @@ export class ListService {
           argCount(args, 4, ListOp.Range);
           const shard = this.#shard(args);
           const start = argInt(args, 1, "start", 0);
-          const stop = argInt(args, 2, "stop", -1);
-          const step = argInt(args, 3, "step");
+          const stop = argClampedInt(args, 2, "stop");
+          if (stop < -1) throw new BadArgument("stop must be at least -1");
+          const step = argClampedInt(args, 3, "step");
           if (step === 0) throw new BadArgument("step must not be zero");
           // Chunks fit what the reader accepts, with room for the frame around them.
           const limits = batchLimits(

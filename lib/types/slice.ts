@@ -19,13 +19,23 @@ export interface SliceIndices {
   count: number;
 }
 
-/** A slice bound: an integer, or `undefined`/`null` for "open". */
-export type SliceBound = number | undefined | null;
+/**
+ * A slice bound: an integer (a bigint too, of any size, as Python's `sys.maxsize`), or
+ * `undefined`/`null` for "open".
+ */
+export type SliceBound = number | bigint | undefined | null;
 
-function checkBound(value: SliceBound, what: string): void {
-  if (value !== undefined && value !== null && !Number.isInteger(value)) {
+/** A bound as a number: beyond ±(2^53−1) every list behaves the same, so clamp there. */
+function checkBound(value: SliceBound, what: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "bigint") {
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    return Number(value > max ? max : value < -max ? -max : value);
+  }
+  if (!Number.isInteger(value)) {
     throw new TypeError(`slice ${what} must be an integer, undefined or null`);
   }
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, value));
 }
 
 function clampBound(bound: number, length: number, step: number): number {
@@ -54,15 +64,17 @@ export function sliceIndices(
   stop?: SliceBound,
   step?: SliceBound,
 ): SliceIndices {
-  checkBound(start, "start");
-  checkBound(stop, "stop");
-  checkBound(step, "step");
-  const by = step ?? 1;
+  const from = checkBound(start, "start");
+  const to = checkBound(stop, "stop");
+  let by = checkBound(step, "step") ?? 1;
   if (by === 0) throw new RangeError("slice step cannot be zero");
-  const first = start == null ? (by < 0 ? length - 1 : 0) : clampBound(start, length, by);
-  const end = stop == null ? (by < 0 ? -1 : length) : clampBound(stop, length, by);
+  const first = from === undefined ? (by < 0 ? length - 1 : 0) : clampBound(from, length, by);
+  const end = to === undefined ? (by < 0 ? -1 : length) : clampBound(to, length, by);
   let count = 0;
   if (by < 0 && end < first) count = Math.floor((first - end - 1) / -by) + 1;
   if (by > 0 && first < end) count = Math.floor((end - first - 1) / by) + 1;
+  // A step longer than the list selects one item at most: any step that long selects the same
+  // (and a server takes it as it is).
+  if (Math.abs(by) > length) by = Math.sign(by) * Math.max(1, length);
   return { start: first, step: by, count };
 }

@@ -92,6 +92,27 @@ export function argInt(args: unknown[], i: number, what: string, min = -Infinity
  * argBytes([new Uint8Array([1])], 0, "value"); // Uint8Array [1]
  * ```
  */
+/**
+ * Argument `i` as an integer, a msgpack int 64 (a bigint here) included, clamped to
+ * ±(2^53−1): for bounds and steps, where every value beyond that behaves the same (no list is
+ * that long). Throws `BadArgument` for anything but an integer.
+ *
+ * @example
+ * ```ts
+ * import { argClampedInt } from "./args.ts";
+ * argClampedInt([2n ** 63n - 1n], 0, "step"); // 9007199254740991
+ * ```
+ */
+export function argClampedInt(args: unknown[], i: number, what: string): number {
+  const value = args[i];
+  const max = Number.MAX_SAFE_INTEGER;
+  if (typeof value === "bigint") {
+    return value > BigInt(max) ? max : value < BigInt(-max) ? -max : Number(value);
+  }
+  if (typeof value !== "number" || !Number.isInteger(value)) bad(what, "an integer", value);
+  return Math.max(-max, Math.min(max, value as number));
+}
+
 export function argBytes(args: unknown[], i: number, what: string): Uint8Array {
   const value = args[i];
   if (!(value instanceof Uint8Array)) bad(what, "bytes", value);
