@@ -210,6 +210,23 @@ export class ItemStore {
     return { found: -1, next: end };
   }
 
+  /**
+   * How many of positions `from…from+count-1` hold bytes equal to `value`, and where a search
+   * going on should continue.
+   */
+  count(value: Uint8Array, from: number, count: number): { matches: number; next: number } {
+    let matches = 0;
+    let position = from;
+    const end = Math.min(this.#length, from + count);
+    while (position < end) {
+      const { found, next } = this.find(value, position, end - position);
+      if (found < 0) break;
+      matches++;
+      position = next;
+    }
+    return { matches, next: end };
+  }
+
   /** Keep `bytes` as a segment of its own, without copying. */
   #adopt(bytes: Uint8Array, lengths: ArrayLike<number>): void {
     const tail = this.#segments[this.#segments.length - 1];

@@ -98,9 +98,21 @@ export class ListService {
           return popped instanceof Promise ? popped.then(() => null) : null;
         },
         [ListOp.Find]: (args) => {
-          argCount(args, 3, ListOp.Find);
+          // [name, value, stop] or, since this release, [name, value, stop, start].
+          if (args.length !== 4) argCount(args, 3, ListOp.Find);
           const shard = this.#shard(args);
-          return shard.find(argBytes(args, 1, "value"), argInt(args, 2, "stop"));
+          const start = args.length === 4 ? Math.max(0, argClampedInt(args, 3, "start")) : 0;
+          return shard.find(argBytes(args, 1, "value"), argClampedInt(args, 2, "stop"), start);
+        },
+        [ListOp.Count]: (args) => {
+          argCount(args, 4, ListOp.Count);
+          const shard = this.#shard(args);
+          const start = Math.max(0, argClampedInt(args, 2, "start"));
+          return shard.countEqual(
+            argBytes(args, 1, "value"),
+            start,
+            argClampedInt(args, 3, "stop"),
+          );
         },
         [ListOp.Stats]: (args) => {
           argCount(args, 1, ListOp.Stats);

@@ -170,37 +170,75 @@ export class ListShard {
   }
 
   /**
-   * The smallest index below `stop` held here whose bytes equal `value`, or -1. A search over
-   * more than {@link FIND_SLICE_ITEMS} items goes on in slices, letting other clients in
+   * The smallest index in `start…stop-1` held here whose bytes equal `value`, or -1. A search
+   * over more than {@link FIND_SLICE_ITEMS} items goes on in slices, letting other clients in
    * between; items stored meanwhile may or may not be seen.
    */
-  find(value: Uint8Array, stop: number): number | Promise<number> {
-    const first = this.#findFrom(value, stop, 0);
+  find(value: Uint8Array, stop: number, start = 0): number | Promise<number> {
+    return this.#sliced(start, stop, -1, (from, count) => {
+      const { found, next } = this.#store.find(value, from, count);
+      return found >= 0 ? { done: indexAt(this.layout, this.self, found) } : { next };
+    });
+  }
+
+  /**
+   * How many items in `start…stop-1` held here have bytes equal to `value`, searched in slices
+   * as {@link find} does.
+   */
+  countEqual(value: Uint8Array, start: number, stop: number): number | Promise<number> {
+    let total = 0;
+    return this.#sliced(start, stop, 0, (from, count) => {
+      const { matches, next } = this.#store.count(value, from, count);
+      total += matches;
+      return { next, total };
+    }, () => total);
+  }
+
+  /**
+   * Run `step` over the local positions that hold indexes `start…stop-1`, at most
+   * FIND_SLICE_ITEMS at a time, yielding to other clients between slices. `step` answers
+   * `{ done }` to stop with a result, or where to go on; at the end the result is `atEnd()`.
+   */
+  #sliced(
+    start: number,
+    stop: number,
+    empty: number,
+    step: (from: number, count: number) => { done?: number; next?: number },
+    atEnd: () => number = () => empty,
+  ): number | Promise<number> {
+    const [from, end] = this.#positions(start, stop);
+    if (from >= end) return empty;
+    const run = (position: number): number | { next: number } => {
+      const result = step(position, Math.min(FIND_SLICE_ITEMS, end - position));
+      if (result.done !== undefined) return result.done;
+      return result.next! >= end ? atEnd() : { next: result.next! };
+    };
+    const first = run(from);
     if (typeof first === "number") return first;
     return (async () => {
       let next = first.next;
       while (true) {
         await yieldToEventLoop();
-        const result = this.#findFrom(value, stop, next);
+        const result = run(next);
         if (typeof result === "number") return result;
         next = result.next;
       }
     })();
   }
 
-  /** One slice of {@link find}: the answer, or where to go on. */
-  #findFrom(value: Uint8Array, stop: number, from: number): number | { next: number } {
-    // Positions below `end` hold the indexes below `stop`.
+  /** The local positions `[from, end)` that hold indexes `start…stop-1`. */
+  #positions(start: number, stop: number): [number, number] {
     const length = this.#store.length;
-    const end = length === 0 || stop <= 0
-      ? 0
-      : stop > indexAt(this.layout, this.self, length - 1)
+    if (length === 0 || stop <= 0 || stop <= start) return [0, 0];
+    const last = indexAt(this.layout, this.self, length - 1);
+    const end = stop > last
       ? length
       : localOffset(this.layout, nextOwnedIndex(this.layout, this.self, stop));
-    if (from >= end) return -1;
-    const { found, next } = this.#store.find(value, from, Math.min(FIND_SLICE_ITEMS, end - from));
-    if (found >= 0) return indexAt(this.layout, this.self, found);
-    return next >= end ? -1 : { next };
+    const first = Math.max(0, start);
+    const from = first > last
+      ? length
+      : localOffset(this.layout, nextOwnedIndex(this.layout, this.self, first));
+    return [from, end];
   }
 
   /**

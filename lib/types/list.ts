@@ -60,6 +60,14 @@ export interface ListOptions extends Partial<Timeouts>, TokenOptions {
   maxFrameBytes?: number;
 }
 
+/** Whether a search bound is open or counts from the start (no length needed to read it). */
+function isOpenOrNonNegative(bound: SliceBound): boolean {
+  if (bound === undefined || bound === null) return true;
+  if (typeof bound === "bigint") return bound >= 0n;
+  if (!Number.isInteger(bound)) throw new TypeError("a search bound must be an integer");
+  return bound >= 0;
+}
+
 /** The default {@link ListOptions.partitionSize}. */
 export const DEFAULT_PARTITION_SIZE = 10_000;
 
@@ -269,25 +277,70 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   }
 
   /**
-   * The index of the first item equal to `value`, or -1. Equal means the same msgpack
-   * encoding: same types and values, object keys in the same order. Each node searches its
-   * own items; no item crosses the network.
+   * The index of the first item equal to `value` in `start…stop-1` (Python's
+   * `list.index(v, start, stop)`: negative bounds count from the end), or -1. Equal means the
+   * same msgpack encoding: same types and values, object keys in the same order. Each node
+   * searches its own items; no item crosses the network.
    *
    * @example
    * ```ts
    * await li.indexOf("test");
+   * await li.indexOf("test", 10, -1); // searched from index 10 to before the last item
    * ```
    */
-  async indexOf(value: unknown): Promise<number> {
+  async indexOf(value: unknown, start?: SliceBound, stop?: SliceBound): Promise<number> {
     const encoded = encodeValue(value);
-    const [length, ...found] = await Promise.all([
-      this.length(),
-      ...this.#links.map((link) =>
-        link.request(ListOp.Find, [this.name, encoded, Number.MAX_SAFE_INTEGER])
-      ),
-    ]);
-    const hits = found.map((i) => this.#index(i, -1)).filter((i) => i >= 0 && i < length);
+    const find = (from: number, to: number) =>
+      Promise.all(
+        this.#links.map((link) => link.request(ListOp.Find, [this.name, encoded, to, from])),
+      );
+    let length: number, from: number, to: number, found: unknown[];
+    if (isOpenOrNonNegative(start) && isOpenOrNonNegative(stop)) {
+      // Bounds that need no length: ask for it and search at once (one round trip).
+      from = Number(start ?? 0);
+      to = stop === undefined || stop === null
+        ? Number.MAX_SAFE_INTEGER
+        : Math.min(Number(stop), Number.MAX_SAFE_INTEGER);
+      [length, found] = await Promise.all([this.length(), find(from, to)]);
+    } else {
+      [length, [from, to]] = await this.#searchRange(start, stop);
+      found = await find(from, to);
+    }
+    const hits = found.map((i) => this.#index(i, -1)).filter((i) => i >= from && i < length);
     return hits.length === 0 ? -1 : Math.min(...hits);
+  }
+
+  /**
+   * How many items equal `value` (as {@link indexOf} defines it), in `start…stop-1` if given.
+   * Each node counts its own items; no item crosses the network.
+   *
+   * @example
+   * ```ts
+   * await li.count(0);
+   * ```
+   */
+  async count(value: unknown, start?: SliceBound, stop?: SliceBound): Promise<number> {
+    const encoded = encodeValue(value);
+    const [, [from, to]] = await this.#searchRange(start, stop);
+    const counts = await Promise.all(
+      this.#links.map((link) => link.request(ListOp.Count, [this.name, encoded, from, to])),
+    );
+    return counts.reduce<number>((sum, n) => sum + this.#index(n), 0);
+  }
+
+  /**
+   * The list's length, and `[start, stop)` as Python's `index` reads them: negative bounds
+   * count from the end, then both are clamped to `0…length`. Never past the length, so a
+   * search never sees an item whose append is not yet acknowledged.
+   */
+  async #searchRange(start?: SliceBound, stop?: SliceBound): Promise<[number, [number, number]]> {
+    const length = await this.length();
+    const bound = (value: SliceBound, open: number) => {
+      if (value === undefined || value === null) return open;
+      const { start: at } = sliceIndices(length, value, undefined, 1);
+      return at;
+    };
+    return [length, [bound(start, 0), Math.min(length, bound(stop, length))]];
   }
 
   /**

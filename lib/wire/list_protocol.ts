@@ -28,6 +28,7 @@ export const ListOp = {
   Delete: "list.delete",
   Range: "list.range",
   Find: "list.find",
+  Count: "list.count",
   Stats: "list.stats",
   Drop: "list.drop",
   Store: "list.store",
