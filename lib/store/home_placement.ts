@@ -51,7 +51,15 @@ export function homePlacement(shard: ListShard, peers: PeerLinks): Placement {
       shares.delete(shard.self);
       const storeLocal = () => local && shard.store(local.first, joinBatches(local.batches));
       if (shares.size === 0) return storeLocal();
-      return storeRemote(shard, peers, start, shares).then(storeLocal);
+      return storeRemote(shard, peers, start, shares).then(() => {
+        storeLocal();
+        // The batch is in place everywhere: tell its owners (a PUSH, written with the answers
+        // to its appends), so that their reads of it need not ask the home.
+        const length = start + values.lengths.length;
+        for (const owner of shares.keys()) {
+          peers.push(shard, owner, ListOp.Acknowledged, [shard.name, length]);
+        }
+      });
     },
     take(index) {
       if (!shard.owns(index)) {
@@ -174,7 +182,13 @@ async function storeRemote(
     const address = shard.layout.nodes[owner];
     const limits = batchLimits(await peers.maxFrameBytes(address), STORE_REQUEST_BYTES, Infinity);
     for (const [first, values] of storeRequests(shard.layout, owner, remote.get(owner)!, limits)) {
-      await peers.call(shard, owner, ListOp.Store, [shard.name, first, batchToWire(values)]);
+      // `start`: every index below it is acknowledged (batches run one after another).
+      await peers.call(shard, owner, ListOp.Store, [
+        shard.name,
+        first,
+        batchToWire(values),
+        start,
+      ]);
     }
   }));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -106,6 +106,7 @@ export class ListServer {
         ...security,
         onError: options.onError,
         stats: () => ({ ...service.stats(), ...dicts.stats() }),
+        onPush: (topic, payload, session) => service.onPush(topic, payload, session),
       });
     } catch (error) {
       await service.close();

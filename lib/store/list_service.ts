@@ -29,6 +29,7 @@ import {
   IndexError,
   LayoutMismatch,
   NotFound,
+  ProtocolError,
   UnsupportedOperation,
 } from "../wire/errors.ts";
 import {
@@ -44,6 +45,7 @@ import { homePlacement } from "./home_placement.ts";
 import { ListShard } from "./list_shard.ts";
 import { PeerLinks } from "./peer_links.ts";
 import type { ConnectOptions } from "../net/connect.ts";
+import type { Session } from "../net/session.ts";
 import { Sequencer } from "./sequencer.ts";
 
 /** Range stream chunks: at most this many items … */
@@ -137,6 +139,9 @@ export class ListService {
           const shard = this.#shard(args);
           peersOnly(ListOp.Take, call, shard);
           const index = this.#ownedIndex(shard, argInt(args, 1, "index", 0));
+          // The list is shorter now; an append will hand this index out again.
+          shard.acknowledged = Math.min(shard.acknowledged, index);
+          shard.changes++;
           const value = shard.removeLast(index);
           if (!value) {
             throw new BadArgument(`index ${index} is not the last item of '${shard.name}' here`);
@@ -147,7 +152,10 @@ export class ListService {
           argCount(args, 2, ListOp.Truncate);
           const shard = this.#shard(args);
           peersOnly(ListOp.Truncate, call, shard);
-          return shard.truncate(argInt(args, 1, "from", 0));
+          const from = argInt(args, 1, "from", 0);
+          shard.acknowledged = Math.min(shard.acknowledged, from);
+          shard.changes++;
+          return shard.truncate(from);
         },
       },
       streams: {
@@ -170,6 +178,24 @@ export class ListService {
         },
       },
     });
+  }
+
+  /**
+   * A PUSH: `list.acknowledged [name, length]` from a peer, a home saying every index below
+   * `length` is acknowledged. Other topics, and that one from a client, are ignored (PROTOCOL.md
+   * §9); a malformed one from a peer closes its link.
+   */
+  onPush(topic: string, payload: unknown, session: Session): void {
+    if (topic !== ListOp.Acknowledged || session.remoteRole !== "peer") return;
+    const [name, length] = Array.isArray(payload) ? payload : [];
+    const shard = typeof name === "string" ? this.#shards.get(name) : undefined;
+    if (!Number.isSafeInteger(length) || (length as number) < 0) {
+      throw new ProtocolError(`${ListOp.Acknowledged} must carry [name, length]`);
+    }
+    // In order with the home's stores and takes on this link: never stale.
+    if (shard && shard.self !== 0) {
+      shard.acknowledged = Math.max(shard.acknowledged, length as number);
+    }
   }
 
   /** Counters for `server.stats`: lists held here, and open links to other servers. */
@@ -281,9 +307,33 @@ export class ListService {
     if (!shard.owns(index)) {
       return this.#peers.call(shard, ownerOf(shard.layout, index), ListOp.Get, [shard.name, index]);
     }
-    const value = shard.get(index);
-    if (!value) throw this.#noItem(shard, index);
-    return value;
+    const read = () => {
+      const value = shard.get(index);
+      if (!value) throw this.#noItem(shard, index);
+      return value;
+    };
+    const acknowledged = this.#isAcknowledged(shard, index);
+    return acknowledged instanceof Promise ? acknowledged.then(read) : read();
+  }
+
+  /**
+   * Resolves (or returns at once) if the item at `index` of this node belongs to an
+   * acknowledged append; throws `IndexError` if not (yet). Only an index at or past what this
+   * node knows to be acknowledged costs a question to the home.
+   */
+  #isAcknowledged(shard: ListShard, index: number): void | Promise<void> {
+    const home = this.#sequencers.get(shard.name);
+    if (home) {
+      if (index >= home.length) throw this.#noItem(shard, index);
+      return;
+    }
+    if (index < shard.acknowledged) return;
+    const changes = shard.changes;
+    return this.#peers.call(shard, 0, ListOp.Length, [shard.name]).then((length) => {
+      if (typeof length !== "number" || index >= length) throw this.#noItem(shard, index);
+      // Remember it, unless the home changed our items meanwhile (a pop, then a new batch).
+      if (shard.changes === changes && length > shard.acknowledged) shard.acknowledged = length;
+    });
   }
 
   /** `list.set [name, index, value]`. */
@@ -296,15 +346,24 @@ export class ListService {
       const owner = ownerOf(shard.layout, index);
       return this.#peers.call(shard, owner, ListOp.Set, [shard.name, index, value]);
     }
-    if (!shard.replace(index, value)) throw this.#noItem(shard, index);
-    return null;
+    const replace = () => {
+      if (!shard.replace(index, value)) throw this.#noItem(shard, index);
+      return null;
+    };
+    const acknowledged = this.#isAcknowledged(shard, index);
+    return acknowledged instanceof Promise ? acknowledged.then(replace) : replace();
   }
 
   /** `list.store [name, first, values]`: a home hands this node the items of its blocks. */
   #store(args: unknown[]): number {
-    argCount(args, 3, ListOp.Store);
+    // [name, first, values] or, since this release, [name, first, values, acknowledged].
+    if (args.length !== 4) argCount(args, 3, ListOp.Store);
     const shard = this.#shard(args);
     const values = argBatch(args, 2, "values");
+    // Exactly what the home says (not the larger of it and what we knew): after pops, indexes
+    // we once knew acknowledged are handed out again, to this very batch perhaps.
+    if (args.length === 4) shard.acknowledged = argInt(args, 3, "acknowledged", 0);
+    shard.changes++;
     shard.store(argInt(args, 1, "first", 0), values);
     return values.lengths.length;
   }
@@ -362,8 +421,8 @@ export class ListService {
 
 /**
  * Refuse server-to-server operations on a client connection, and on a list's home, which
- * only ever sends them. (The role is what the other side says it is: tokens will make it
- * more than a guard against mistakes.)
+ * only ever sends them. (The role is what the other side says it is: on a server with a token,
+ * only holders of the token get this far.)
  */
 function peersOnly(op: string, call: CallContext, shard: ListShard): void {
   if (call.session.remoteRole !== "peer") {

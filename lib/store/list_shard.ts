@@ -57,6 +57,15 @@ export class ListShard {
     this.self = self;
   }
 
+  /**
+   * A length the list is known to have reached with every append below it acknowledged: what
+   * the home said in its last `list.store`, or learnt since. An item at an index at or past it
+   * may belong to a batch still under way, so a read there asks the home first.
+   */
+  acknowledged = 0;
+  /** Bumped whenever the home changes this node's items (store, truncate, take). */
+  changes = 0;
+
   /** Bytes of the items held here. */
   get bytes(): number {
     return this.#store.bytesHeld;

@@ -68,6 +68,14 @@ export class PeerLinks {
   }
 
   /** The largest frame the server at `address` accepts (connecting first if need be). */
+  /**
+   * Send node `peer` of `shard`'s list a PUSH on the link already open to it (after a store,
+   * say), in order with the requests on that link; nothing if no link is open.
+   */
+  push(shard: ListShard, peer: number, topic: string, payload: unknown): void {
+    this.#pool.openSession(shard.layout.nodes[peer])?.push(topic, payload);
+  }
+
   maxFrameBytes(address: string): Promise<number> {
     return this.#pool.using(address, async (link) => {
       await link.session();

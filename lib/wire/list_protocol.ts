@@ -34,6 +34,7 @@ export const ListOp = {
   Store: "list.store",
   Take: "list.take",
   Truncate: "list.truncate",
+  Acknowledged: "list.acknowledged",
 } as const;
 
 /** The most nodes one list may span (each server of a list may connect to all the others). */
