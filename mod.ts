@@ -24,6 +24,7 @@ export {
   type SetOptions as DictSetOptions,
 } from "./lib/types/dict.ts";
 export type { DictKey } from "./lib/wire/dict_protocol.ts";
+export type { ClientOptions } from "./lib/types/client_options.ts";
 export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
 export {
   type AnyEventHandler,

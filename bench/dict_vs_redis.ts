@@ -21,7 +21,7 @@ import { Dict } from "../mod.ts";
 import { startServer } from "../tests/support/process.ts";
 import { seededRandom } from "../tests/support/random.ts";
 import { type Measured, median, timeLoop } from "./measure.ts";
-import { IOREDIS, RedisMissing, startRedis } from "./redis.ts";
+import { IOREDIS, startRedisOrSay } from "./redis.ts";
 
 const ROUNDS = 3;
 const SINGLE = 5_000;
@@ -86,14 +86,8 @@ const ROWS: Row[] = [
 ];
 
 async function main(): Promise<number> {
-  let redis;
-  try {
-    redis = await startRedis();
-  } catch (error) {
-    if (!(error instanceof RedisMissing)) throw error;
-    console.error(error.message);
-    return 1;
-  }
+  const redis = await startRedisOrSay();
+  if (!redis) return 1;
   await using server = await startServer();
   const r = new Redis({ host: "127.0.0.1", port: redis.port });
   const watcher = new Redis({ host: "127.0.0.1", port: redis.port });

@@ -19,7 +19,7 @@ import { List } from "../lib/types/list.ts";
 import { startServer } from "../tests/support/process.ts";
 import { seededRandom } from "../tests/support/random.ts";
 import { measure, type Measured, median, ROUND_BUDGET_MS, timeLoop } from "./measure.ts";
-import { openRedisClients, type RedisClient, RedisMissing, startRedis } from "./redis.ts";
+import { openRedisClients, type RedisClient, startRedisOrSay } from "./redis.ts";
 import { startEchoServer, timeEchoes } from "./echo_floor.ts";
 
 const QUICK = Deno.args.includes("--quick");
@@ -57,14 +57,8 @@ interface Line {
 }
 
 async function main(): Promise<number> {
-  let redis;
-  try {
-    redis = await startRedis();
-  } catch (error) {
-    if (!(error instanceof RedisMissing)) throw error;
-    console.error(error.message);
-    return 1;
-  }
+  const redis = await startRedisOrSay();
+  if (!redis) return 1;
   try {
     const server = await startServer();
     try {

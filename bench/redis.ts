@@ -69,6 +69,25 @@ export async function startRedis(): Promise<RedisServer> {
   }
 }
 
+/**
+ * {@link startRedis}, or `undefined` after saying on stderr how to install it.
+ *
+ * @example
+ * ```ts
+ * import { startRedisOrSay } from "./redis.ts";
+ * const redis = await startRedisOrSay();
+ * ```
+ */
+export async function startRedisOrSay(): Promise<RedisServer | undefined> {
+  try {
+    return await startRedis();
+  } catch (error) {
+    if (!(error instanceof RedisMissing)) throw error;
+    console.error(error.message);
+    return undefined;
+  }
+}
+
 /** One connected client of each kind. */
 export async function openRedisClients(port: number): Promise<RedisClient[]> {
   const io = new Redis({ host: "127.0.0.1", port, lazyConnect: true });

@@ -20,10 +20,8 @@
  * ```
  * @module
  */
-import type { TokenOptions } from "../net/auth.ts";
 import { Connection } from "../net/connection.ts";
-import type { Timeouts } from "../net/limits.ts";
-import type { TlsOptions } from "../net/tls.ts";
+import { type ClientOptions, linkOptions } from "./client_options.ts";
 import { decodeValue, decodeValueAt, encodeValue } from "../wire/codec.ts";
 import { batchToWire, checkBatch, type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import {
@@ -40,13 +38,9 @@ import { BadArgument, ProtocolError } from "../wire/errors.ts";
 import { checkLayout } from "../wire/list_protocol.ts";
 
 /** Where a dict lives and how to reach it. */
-export interface DictOptions extends Partial<Timeouts>, TokenOptions {
+export interface DictOptions extends ClientOptions {
   /** The servers, as `host:port`; every client of a dict must name the same ones. */
   nodes: string[];
-  /** Speak TLS: `{ caFile }` trusts the CA that signed the servers' certificates. */
-  tls?: TlsOptions;
-  /** The largest frame this client accepts (default 16 MiB); big reads come in parts. */
-  maxFrameBytes?: number;
 }
 
 /** Value bytes per `dict.setMany` request, about. */
@@ -96,16 +90,7 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
       throw new BadArgument("a dict name must be a string of 1 to 1024 characters");
     }
     const { nodes } = checkLayout({ nodes: options.nodes, partitionSize: 1 });
-    const links = nodes.map((address) =>
-      new Connection(address, {
-        connectTimeoutMs: options.connectTimeoutMs,
-        requestTimeoutMs: options.requestTimeoutMs,
-        maxFrameBytes: options.maxFrameBytes,
-        token: options.token,
-        tokenFile: options.tokenFile,
-        tls: options.tls,
-      })
-    );
+    const links = nodes.map((address) => new Connection(address, linkOptions(options)));
     try {
       await Promise.all(links.map((link) => link.session()));
     } catch (error) {

@@ -38,26 +38,17 @@ import { checkLayout, type ListLayout, ListOp, ownerOf } from "../wire/list_prot
 import type { Connection } from "../net/connection.ts";
 import { openListLinks } from "./list_links.ts";
 import { sendInBatches } from "./batch_sender.ts";
-import type { Timeouts } from "../net/limits.ts";
-import type { TokenOptions } from "../net/auth.ts";
-import type { TlsOptions } from "../net/tls.ts";
+import { type ClientOptions, linkOptions } from "./client_options.ts";
 import { ListIterator } from "./list_iterator.ts";
 import { RangeReader } from "./range_reader.ts";
 import { type SliceBound, sliceIndices } from "./slice.ts";
 
 /** How to open a {@link List}. */
-export interface ListOptions extends Partial<Timeouts>, TokenOptions {
-  /** Speak TLS: `{ caFile }` trusts the CA that signed the servers' certificates. */
-  tls?: TlsOptions;
+export interface ListOptions extends ClientOptions {
   /** The servers, as `host:port`. Every client of a list must give the same nodes in the same order. */
   nodes: string[];
   /** Consecutive indexes per block (default 10000). */
   partitionSize?: number;
-  /**
-   * The largest frame this client accepts (default 16 MiB); servers size what they send to
-   * it. A small device can ask for less; a single value must still fit.
-   */
-  maxFrameBytes?: number;
 }
 
 /** Whether a search bound is open or counts from the start (no length needed to read it). */
@@ -111,14 +102,7 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
       nodes: options.nodes,
       partitionSize: options.partitionSize ?? DEFAULT_PARTITION_SIZE,
     });
-    const links = await openListLinks(name, layout, {
-      connectTimeoutMs: options.connectTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      maxFrameBytes: options.maxFrameBytes,
-      token: options.token,
-      tokenFile: options.tokenFile,
-      tls: options.tls,
-    });
+    const links = await openListLinks(name, layout, linkOptions(options));
     return new List(name, layout, links);
   }
 
