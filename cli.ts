@@ -25,6 +25,7 @@ import { emitCommand, listenCommand, membersCommand } from "./lib/cli/cluster_to
 import { UsageError } from "./lib/cli/usage.ts";
 import { tokenCommand } from "./lib/cli/token_command.ts";
 import { statsCommand } from "./lib/cli/stats_command.ts";
+import { CLIENT_HELP } from "./lib/cli/client_help.ts";
 import { certCommand } from "./lib/cli/cert_command.ts";
 import { systemdCommand } from "./lib/cli/systemd_command.ts";
 import { DEFAULT_LIST_PORT } from "./lib/store/list_server.ts";
@@ -54,7 +55,7 @@ Usage:
 Every command that connects takes --token-file FILE (default: $TYPENET_TOKEN), --tls-ca FILE
 (or --tls for the system's CAs) and, under mutual TLS, --tls-cert FILE --tls-key FILE.
 Every command takes --config FILE: flags from a JSON or JSONC file (flags given win).
-Run 'typenet server --help', 'typenet node --help' or 'typenet gateway --help' for their options.`;
+Every command takes --help.`;
 
 /**
  * Run the command line `args`; resolves to the process exit code.
@@ -68,6 +69,12 @@ Run 'typenet server --help', 'typenet node --help' or 'typenet gateway --help' f
 export async function main(args: string[]): Promise<number> {
   try {
     const [command, ...rest] = args;
+    if (
+      Object.hasOwn(CLIENT_HELP, command ?? "") && rest.some((a) => a === "-h" || a === "--help")
+    ) {
+      console.log(CLIENT_HELP[command]);
+      return 0;
+    }
     switch (command) {
       case "server":
         return await serverCommand(rest);

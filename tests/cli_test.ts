@@ -90,3 +90,26 @@ Deno.test("a port in use is a one-line error and exit 1", async () => {
     await server.stop();
   }
 });
+
+Deno.test("every command takes --help", async () => {
+  const commands = [
+    "server",
+    "node",
+    "gateway",
+    "members",
+    "emit",
+    "listen",
+    "get",
+    "put",
+    "call",
+    "stats",
+    "token",
+    "cert",
+    "systemd",
+  ];
+  for (const command of commands) {
+    const help = await run(command, "--help");
+    assert.equal(help.code, 0, command);
+    assert.match(help.stdout.join("\n"), new RegExp(`Usage:[\\s\\S]*typenet ${command}`), command);
+  }
+});
