@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Controller, Dict, List, Node } from "../mod.ts";
 import { AuthError } from "../lib/wire/errors.ts";
+import { connect } from "../lib/net/connect.ts";
 import { startGateway } from "./support/gateway.ts";
 import { startNode } from "./support/nodes.ts";
 import { repoPath, runScript, type ServerProcess } from "./support/process.ts";
@@ -170,4 +171,21 @@ Deno.test("removing a failed member needs the admin token; a live one cannot be 
   const admin = await removeAs("admin-token");
   assert.equal(admin.code, 0, admin.out);
   assert.ok((await members()).some((m) => m.id === second.id && m.state === "left"));
+});
+
+Deno.test("a controller idle past the gateway's idle timeout still closes it", async () => {
+  await using gateway = await startGateway({ extra: ["--idle-timeout-ms", "300"] });
+  await using ctl = await Controller.connect(gateway.address);
+  // The controller's own connection closes itself before the gateway would (at ¾ of 300 ms).
+  await waitFor(async () => {
+    const probe = await connect(gateway.address);
+    try {
+      const stats = await probe.request("server.stats", []) as { connections: number };
+      return stats.connections === 1; // the probe alone
+    } finally {
+      probe.close();
+    }
+  }, { what: "the idle controller connection to close", intervalMs: 50 });
+  await ctl.closeGateway();
+  assert.equal((await gateway.status).code, 0);
 });

@@ -78,7 +78,8 @@ export class Controller implements AsyncDisposable {
   /** The gateway, as given. */
   readonly address: string;
   readonly #options: ControllerOptions;
-  readonly #session: Session;
+  /** Its own connection; idle long enough, the server (or we) close it, and it is opened anew. */
+  #session: Session;
   readonly #clients = new Set<Client>();
 
   private constructor(address: string, options: ControllerOptions, session: Session) {
@@ -135,8 +136,9 @@ export class Controller implements AsyncDisposable {
     return new Swarm(clients, this.downloadDir);
   }
 
-  /** Stop the gateway (an admin operation: tokens will guard it). */
+  /** Stop the gateway (an admin operation: under tokens, it needs the admin token). */
   async closeGateway(): Promise<void> {
+    if (!this.#session.isOpen) this.#session = await open(this.address, this.#options);
     await this.#session.request(GatewayOp.Close, []);
   }
 
