@@ -25,10 +25,22 @@ import { checkKeyBytes, DictOp, MAX_BATCH_KEYS } from "../wire/dict_protocol.ts"
 import { BadArgument } from "../wire/errors.ts";
 import { RANGE_CHUNK_BYTES, RANGE_CHUNK_ITEMS } from "./list_service.ts";
 
-/** One key's value and version. */
+/**
+ * One key's value — `bytes[start:end]`, often a slice of a whole `dict.setMany` batch, so an
+ * update allocates nothing — and its version.
+ */
 interface Entry {
-  value: Uint8Array;
+  bytes: Uint8Array;
+  start: number;
+  end: number;
   version: number;
+}
+
+/** An entry's value as its own view (for a single answer). */
+function valueOf(entry: Entry): Uint8Array {
+  return entry.start === 0 && entry.end === entry.bytes.length
+    ? entry.bytes
+    : entry.bytes.subarray(entry.start, entry.end);
 }
 
 /** One dict's share on this server: keys by their bytes (as latin-1 text, a cheap Map key). */
@@ -55,17 +67,14 @@ export class DictService {
           ) {
             throw new BadArgument("the condition must be nil, 0 (absent) or a version");
           }
-          return this.#set(
-            this.#dict(args, true)!,
-            key(args, 1),
-            value(args, 2),
-            condition as number | null,
-          );
+          const v = value(args, 2);
+          const dict = this.#dict(args, true)!;
+          return this.#set(dict, key(args, 1), v, 0, v.length, condition as number | null);
         },
         [DictOp.Get]: (args) => {
           argCount(args, 2, DictOp.Get);
           const entry = this.#dict(args)?.entries.get(key(args, 1));
-          return entry ? [entry.value, entry.version] : null;
+          return entry ? [valueOf(entry), entry.version] : null;
         },
         [DictOp.Delete]: (args) => {
           argCount(args, 2, DictOp.Delete);
@@ -80,11 +89,11 @@ export class DictService {
             throw new BadArgument("values must hold as many values as keys holds keys");
           }
           const dict = this.#dict(args, true)!;
-          // One copy of the batch out of the read buffer; each value is a view into it.
+          // One copy of the batch out of the read buffer; each value is a range of it.
           const bytes = values.bytes.slice();
           let offset = 0;
           for (let i = 0; i < keys.length; i++) {
-            this.#set(dict, keys[i], bytes.subarray(offset, offset += values.lengths[i]), null);
+            this.#set(dict, keys[i], bytes, offset, offset += values.lengths[i], null);
           }
           return keys.length;
         },
@@ -99,13 +108,14 @@ export class DictService {
           const room = call.session.peerMaxFrameBytes / 2;
           for (const k of keys) {
             const entry = dict?.entries.get(k);
-            if (entry && writer.count > 0 && writer.byteLength + entry.value.length > room) {
+            const size = entry ? entry.end - entry.start : 0;
+            if (entry && writer.count > 0 && writer.byteLength + size > room) {
               lengths.push(-1);
               versions.push(0);
               continue;
             }
-            if (entry) writer.addEncoded(entry.value);
-            lengths.push(entry?.value.length ?? 0);
+            if (entry) writer.addEncoded(entry.bytes, entry.start, entry.end);
+            lengths.push(size);
             versions.push(entry?.version ?? 0);
           }
           return [writer.count > 0 ? writer.take().bytes : new Uint8Array(0), lengths, versions];
@@ -161,18 +171,30 @@ export class DictService {
     return dict;
   }
 
-  /** Set unless the condition fails: null always, 0 only if absent, n only at version n. */
-  #set(dict: DictShard, k: string, v: Uint8Array, condition: number | null): number | false {
+  /**
+   * Set `k` to `bytes[start:end]` unless the condition fails: null always, 0 only if absent,
+   * n only at version n.
+   */
+  #set(
+    dict: DictShard,
+    k: string,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    condition: number | null,
+  ): number | false {
     const entry = dict.entries.get(k);
     if (condition !== null && (entry?.version ?? 0) !== condition) return false;
     const version = ++this.#clock;
     if (entry) {
-      dict.bytes += v.length - entry.value.length;
-      entry.value = v;
+      dict.bytes += end - start - (entry.end - entry.start);
+      entry.bytes = bytes;
+      entry.start = start;
+      entry.end = end;
       entry.version = version;
     } else {
-      dict.bytes += k.length + v.length;
-      dict.entries.set(k, { value: v, version });
+      dict.bytes += k.length + end - start;
+      dict.entries.set(k, { bytes, start, end, version });
     }
     return version;
   }
@@ -181,7 +203,7 @@ export class DictService {
     const entry = dict.entries.get(k);
     if (!entry) return false;
     dict.entries.delete(k);
-    dict.bytes -= k.length + entry.value.length;
+    dict.bytes -= k.length + entry.end - entry.start;
     return true;
   }
 
@@ -201,7 +223,7 @@ export class DictService {
       const entry = dict.entries.get(k);
       if (!entry) continue;
       chunkKeys.addEncoded(latin1Bytes(k));
-      chunkValues.addEncoded(entry.value);
+      chunkValues.addEncoded(entry.bytes, entry.start, entry.end);
       if (
         chunkKeys.count >= RANGE_CHUNK_ITEMS ||
         chunkKeys.byteLength + chunkValues.byteLength >= RANGE_CHUNK_BYTES
