@@ -14,7 +14,7 @@ import { Controller, List, Node } from "../mod.ts";
 import { connect, type ConnectOptions } from "../lib/net/connect.ts";
 import { defineHandlers, Server } from "../mod.ts";
 import { makeSecrets, type Secrets } from "../tests/support/secrets.ts";
-import { type ChildProcess, repoPath, runScript } from "../tests/support/process.ts";
+import { type ChildProcess, repoPath, runScript, startServer } from "../tests/support/process.ts";
 import { startGateway } from "../tests/support/gateway.ts";
 import { median } from "./measure.ts";
 
@@ -57,12 +57,10 @@ function sides(secrets: Secrets): { off: Side; on: Side } {
   };
 }
 
-async function listServer(secrets: Secrets, flags: string[]) {
-  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0", ...flags], {
+function listServer(secrets: Secrets, flags: string[]) {
+  return startServer(["127.0.0.1", "0", ...flags], {
     permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
   });
-  const address = (await child.waitForLine(/^typenet server listening on (\S+)$/))[1];
-  return Object.assign(child, { address });
 }
 
 async function listRows(secrets: Secrets, side: Side): Promise<Record<string, number>> {

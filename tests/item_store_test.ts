@@ -57,6 +57,16 @@ Deno.test("writes, reads, replacements and removals agree with a plain array", (
     found: -1,
     next: store.length,
   });
+  // Counting, whole and in slices across segments, replaced items included.
+  const same = (a: Uint8Array, b: Uint8Array) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  for (const probe of [model[7], model[model.length - 1], item(3, 3)]) {
+    const expected = model.filter((v) => same(v, probe)).length;
+    assert.deepEqual(store.count(probe, 0, Infinity), { matches: expected, next: model.length });
+    let total = 0;
+    for (let from = 0; from < model.length; from += 5) total += store.count(probe, from, 5).matches;
+    assert.equal(total, expected);
+  }
 });
 
 Deno.test("copies stop at the item and byte limits, never splitting an item", () => {

@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "../lib/net/connect.ts";
-import { ChildProcess, repoPath, runScript, type ServerProcess } from "./support/process.ts";
+import {
+  ChildProcess,
+  repoPath,
+  runScript,
+  type ServerProcess,
+  startServer,
+} from "./support/process.ts";
 import { freePort } from "./support/wait.ts";
 
 async function ip(...args: string[]): Promise<boolean> {
@@ -21,14 +27,12 @@ const canMakeNamespaces = await ip("netns", "add", probeName) &&
   await ip("netns", "del", probeName);
 
 /** Start `typenet server 0.0.0.0 0` (with extra flags) and wait for its ready line. */
-async function serverOnAllAddresses(...flags: string[]): Promise<ServerProcess> {
+function serverOnAllAddresses(...flags: string[]): Promise<ServerProcess> {
   const denoFlags = flags.filter((f) => f.startsWith("--allow-"));
   const args = flags.filter((f) => !f.startsWith("--allow-"));
-  const child = runScript(repoPath("cli.ts"), ["server", "0.0.0.0", "0", ...args], {
+  return startServer(["0.0.0.0", "0", ...args], {
     permissions: ["--allow-net=0.0.0.0", ...denoFlags],
   });
-  const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
-  return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
 }
 
 /** Start another role listening on every address; its port from the ready line. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { connect } from "../lib/net/connect.ts";
 import { AuthError } from "../lib/wire/errors.ts";
 import { startNode } from "./support/nodes.ts";
-import { repoPath, runScript } from "./support/process.ts";
+import { repoPath, runScript, startServer } from "./support/process.ts";
 import { makeSecrets } from "./support/secrets.ts";
 
 async function run(args: string[], permissions?: string[], cwd?: string) {
@@ -55,11 +55,10 @@ Deno.test("--config: the file fills in flags, the command line wins, mistakes ar
       "allow": ["127.0.0.0/8"],
     }`,
   );
-  const child = runScript(repoPath("cli.ts"), ["server", "--config", config, "--port", "0"], {
+  await using server = await startServer(["--config", config, "--port", "0"], {
     permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
   });
-  await using server = child;
-  const address = (await child.waitForLine(/^typenet server listening on (\S+)$/))[1];
+  const address = server.address;
   // The token came from the file: a client without it is refused, one with it is let in.
   await assert.rejects(connect(address), AuthError);
   const session = await connect(address, { token: secrets.token });
@@ -167,13 +166,11 @@ Deno.test("typenet cert makes a CA and a certificate a server can use at once", 
     assert.match(again.stderr.join("\n"), /exists; not replacing it/);
     assert.equal((await run(["cert", "new", dir, "../escape", "127.0.0.1"], rw)).code, 2);
 
-    const child = runScript(repoPath("cli.ts"), [
-      "server",
-      ...["127.0.0.1", "0", "--tls-cert", `${dir}/box.pem`, "--tls-key", `${dir}/box.key`],
-    ], { permissions: ["--allow-net=127.0.0.1", `--allow-read=${dir}`] });
-    await using server = child;
-    const address = (await server.waitForLine(/^typenet server listening on (\S+)$/))[1];
-    const session = await connect(address, { tls: { caFile: `${dir}/ca.pem` } });
+    await using server = await startServer(
+      ["127.0.0.1", "0", "--tls-cert", `${dir}/box.pem`, "--tls-key", `${dir}/box.key`],
+      { permissions: ["--allow-net=127.0.0.1", `--allow-read=${dir}`] },
+    );
+    const session = await connect(server.address, { tls: { caFile: `${dir}/ca.pem` } });
     assert.equal(await session.request("ping", []), "pong");
     session.close();
   } finally {
@@ -183,12 +180,11 @@ Deno.test("typenet cert makes a CA and a certificate a server can use at once", 
 
 Deno.test("TYPENET_TOKEN guards a server and proves a client when no token is given", async () => {
   const token = "a-token-from-the-environment";
-  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0"], {
+  await using server = await startServer(["127.0.0.1", "0"], {
     permissions: ["--allow-net=127.0.0.1", "--allow-env=TYPENET_TOKEN"],
     env: { TYPENET_TOKEN: token },
   });
-  await using server = child;
-  const address = (await server.waitForLine(/^typenet server listening on (\S+)$/))[1];
+  const address = server.address;
   await assert.rejects(connect(address), AuthError);
   const session = await connect(address, { token });
   assert.equal(await session.request("ping", []), "pong");

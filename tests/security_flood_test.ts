@@ -11,7 +11,7 @@ import type { ConnectOptions } from "../lib/net/connect.ts";
 import { parseAddress } from "../lib/wire/address.ts";
 import { startGateway } from "./support/gateway.ts";
 import { startNode } from "./support/nodes.ts";
-import { type ChildProcess, repoPath, runScript } from "./support/process.ts";
+import { type ChildProcess, startServer } from "./support/process.ts";
 import { makeSecrets, type Secrets } from "./support/secrets.ts";
 
 const CONCURRENCY = 100;
@@ -91,11 +91,9 @@ function tlsAndToken(secrets: Secrets): string[] {
 Deno.test("10,000 junk connections: the list server keeps serving and loses nothing", async () => {
   await using secrets = await makeSecrets();
   for (const flags of [["--token-file", secrets.path("token")], tlsAndToken(secrets)]) {
-    const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0", ...flags], {
+    await using server = await startServer(["127.0.0.1", "0", ...flags], {
       permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
     });
-    const match = await child.waitForLine(/^typenet server listening on (.+)$/);
-    await using server = Object.assign(child, { address: match[1] });
     const tls = flags.includes("--tls-cert") ? { caFile: secrets.path("ca.pem") } : undefined;
     const options = { token: secrets.token, tls };
     const list = await List.open("kept", { nodes: [server.address], ...options });

@@ -9,7 +9,7 @@ import { AuthError } from "../lib/wire/errors.ts";
 import { connect } from "../lib/net/connect.ts";
 import { startGateway } from "./support/gateway.ts";
 import { startNode } from "./support/nodes.ts";
-import { repoPath, runScript, type ServerProcess } from "./support/process.ts";
+import { repoPath, runScript, type ServerProcess, startServer } from "./support/process.ts";
 import { makeSecrets, type Secrets } from "./support/secrets.ts";
 import { waitFor } from "./support/wait.ts";
 
@@ -20,12 +20,10 @@ function tlsFlags(secrets: Secrets): string[] {
   ];
 }
 
-async function securedServer(secrets: Secrets): Promise<ServerProcess> {
-  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0", ...tlsFlags(secrets)], {
+function securedServer(secrets: Secrets): Promise<ServerProcess> {
+  return startServer(["127.0.0.1", "0", ...tlsFlags(secrets)], {
     permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
   });
-  const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
-  return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
 }
 
 Deno.test("list servers link to each other over TLS, proving the token", async () => {

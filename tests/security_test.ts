@@ -11,17 +11,15 @@ import { nonce, proofOf, tokenKey } from "../lib/net/auth.ts";
 import { AuthError, LimitExceeded, ProtocolError, TypenetError } from "../lib/wire/errors.ts";
 import { Kind } from "../lib/wire/messages.ts";
 import { RawClient } from "./support/raw_client.ts";
-import { repoPath, runScript, type ServerProcess } from "./support/process.ts";
+import { type ServerProcess, startServer } from "./support/process.ts";
 import { makeSecrets, type Secrets } from "./support/secrets.ts";
 import { waitFor } from "./support/wait.ts";
 
 /** `typenet server 127.0.0.1 0 …flags`, allowed to read the secrets and nothing else. */
-async function secured(secrets: Secrets, ...flags: string[]): Promise<ServerProcess> {
-  const child = runScript(repoPath("cli.ts"), ["server", "127.0.0.1", "0", ...flags], {
+function secured(secrets: Secrets, ...flags: string[]): Promise<ServerProcess> {
+  return startServer(["127.0.0.1", "0", ...flags], {
     permissions: ["--allow-net=127.0.0.1", `--allow-read=${secrets.dir}`],
   });
-  const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
-  return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
 }
 
 const SIZES = [1, 1000, 16 * 1024, 64 * 1024, 1024 * 1024, 8 * 1024 * 1024];

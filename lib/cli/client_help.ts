@@ -10,9 +10,10 @@
  * @module
  */
 import { CLIENT_SECURITY_HELP } from "./security_flags.ts";
+import { CONFIG_HELP } from "./usage.ts";
 
 const common = `${CLIENT_SECURITY_HELP}
-  --config FILE              read flags from a JSON or JSONC file (flags given here win)
+${CONFIG_HELP}
   -h, --help                 print this help`;
 
 /** Help text by command name. */

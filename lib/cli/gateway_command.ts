@@ -17,6 +17,7 @@ import {
   type SubroutineGrants,
 } from "../gateway/subroutine_permissions.ts";
 import {
+  CONFIG_HELP,
   describe,
   LIMIT_FLAGS,
   LIMIT_HELP,
@@ -52,7 +53,7 @@ Options:
                              sys, run, ffi, import); kinds not named are denied. Needs Deno's
                              --unstable-worker-options. Without it, subroutines have the
                              gateway's own permissions, and the gateway says so at start
-  --config FILE              read flags from a JSON or JSONC file (flags given here win)
+${CONFIG_HELP}
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;

@@ -14,6 +14,7 @@ import { ValueWriter } from "../cluster/value_writer.ts";
 import { serveAdmin } from "../cluster/admin_http.ts";
 import {
   checkAddress,
+  CONFIG_HELP,
   describe,
   LIMIT_FLAGS,
   LIMIT_HELP,
@@ -44,7 +45,7 @@ Options:
   --value-writer FILE        run a ValueWriter: a value node appending each new value to FILE
   --http PORT                serve a read-only admin API on 127.0.0.1:PORT (GET /members,
                              /value, /events as Server-Sent Events)
-  --config FILE              read flags from a JSON or JSONC file (flags given here win)
+${CONFIG_HELP}
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;

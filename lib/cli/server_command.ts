@@ -10,6 +10,7 @@
  */
 import { DEFAULT_LIST_PORT, ListServer } from "../store/list_server.ts";
 import {
+  CONFIG_HELP,
   describe,
   LIMIT_FLAGS,
   LIMIT_HELP,
@@ -32,7 +33,7 @@ SIGINT or SIGTERM stops it.
 
 Options:
   --host H, --port P         the same as HOST and PORT (for --config files)
-  --config FILE              read flags from a JSON or JSONC file (flags given here win)
+${CONFIG_HELP}
 ${LIMIT_HELP}
 ${SECURITY_HELP}
   -h, --help                 print this help`;

@@ -17,7 +17,7 @@ import {
   CLIENT_SECURITY_HELP,
   clientSecurityFrom,
 } from "./security_flags.ts";
-import { checkAddress, describe, parse, UsageError } from "./usage.ts";
+import { checkAddress, CONFIG_HELP, describe, parse, UsageError } from "./usage.ts";
 
 /** `typenet stats --help`. */
 export const STATS_HELP = `Usage: typenet stats --nodes HOST:PORT,… [--json]
@@ -29,6 +29,7 @@ Options:
   --nodes A,B,…              the servers (comma-separated, or the flag repeated)
   --json                     one JSON document instead of the table
 ${CLIENT_SECURITY_HELP}
+${CONFIG_HELP}
   -h, --help                 print this help`;
 
 interface Holding {

@@ -114,6 +114,10 @@ export const LIMIT_FLAGS: ParseOptions = {
   "idle-timeout-ms": { type: "string" },
 };
 
+/** `--config FILE`, which every command takes, for `--help`. */
+export const CONFIG_HELP =
+  "  --config FILE              read flags from a JSON or JSONC file (flags given here win)";
+
 /** The listener-limit flags, for `--help`. */
 export const LIMIT_HELP =
   `  --max-frame-bytes N        largest frame accepted (default ${DEFAULT_LIMITS.maxFrameBytes})

@@ -378,8 +378,9 @@ export class Node implements AsyncDisposable {
           `--advertise HOST:PORT): the address other members reach it at`,
       );
     }
+    const security = listenerSecurity(options, host);
     this.#pool = new ConnectionPool({
-      ...linkSecurity(options),
+      ...linkSecurity(options, security.token),
       role: "node",
       connectTimeoutMs: options.connectTimeoutMs ?? 2_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
@@ -402,7 +403,7 @@ export class Node implements AsyncDisposable {
       role: NODE_ROLE,
       handlers: this.#handlers(),
       limits: options.limits,
-      ...listenerSecurity(options, host),
+      ...security,
       stats: () => this.stats(),
       onPush: (topic, payload) => {
         if (topic === EVENT_TOPIC) return this.#receivePosted(payload);

@@ -19,7 +19,13 @@ import { TypenetError, Unavailable } from "../wire/errors.ts";
 import { resolveToken, type TokenKey, tokenKey, type TokenOptions } from "./auth.ts";
 import type { ByteConn } from "./byte_conn.ts";
 import { watchIdle } from "./idle_watch.ts";
-import { connectTls, type LoadedTls, loadTls, type TlsOptions } from "./tls.ts";
+import {
+  connectWithCertificate,
+  type LoadedTls,
+  loadTls,
+  startClientTls,
+  type TlsOptions,
+} from "./tls.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../wire/frame.ts";
 import type { Welcome } from "../wire/messages.ts";
 import { FramedConn } from "./framed_conn.ts";
@@ -68,23 +74,25 @@ export async function connectWithWelcome(
   const started = Date.now();
   const security = await securityOf(options);
   let conn: ByteConn;
-  if (security.tls) {
-    conn = await connectTls(hostname, port, security.tls, connectTimeoutMs);
+  if (security.tls?.cert !== undefined) {
+    conn = await connectWithCertificate(hostname, port, security.tls, connectTimeoutMs);
   } else {
+    let tcp: Deno.TcpConn;
     try {
-      const tcp = await Deno.connect({
+      tcp = await Deno.connect({
         hostname,
         port,
         signal: connectTimeoutMs > 0 ? AbortSignal.timeout(connectTimeoutMs) : undefined,
       });
-      tcp.setNoDelay(true);
-      conn = tcp;
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw error;
       throw new Unavailable(`${address} is unavailable: ${reason(error, connectTimeoutMs)}`, {
         cause: error,
       });
     }
+    tcp.setNoDelay(true);
+    const left = connectTimeoutMs > 0 ? Math.max(1, connectTimeoutMs - (Date.now() - started)) : 0;
+    conn = security.tls ? await startClientTls(tcp, hostname, port, security.tls, left) : tcp;
   }
   const framed = new FramedConn(conn, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   try {

@@ -105,7 +105,6 @@ async function tlsListener(options: ListenerOptions, tls: LoadedTls): Promise<Li
     ca: tls.clientCa ? [tls.clientCa] : undefined,
     requestCert: tls.clientCa !== undefined,
     rejectUnauthorized: true,
-    handshakeTimeout: options.handshakeTimeoutMs,
   });
   server.on("connection", (raw: Socket) => {
     const address = unmapIpv4(raw.remoteAddress ?? "");

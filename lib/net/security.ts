@@ -76,7 +76,8 @@ export interface LinkSecurity {
 }
 
 /**
- * The token and TLS settings for links a role opens to others of its kind.
+ * The token and TLS settings for links a role opens to others of its kind. Pass the token
+ * {@link listenerSecurity} resolved, so that its file is read once.
  *
  * @example
  * ```ts
@@ -84,10 +85,13 @@ export interface LinkSecurity {
  * linkSecurity({ token: "0123456789abcdef0123" }); // { token: "0123456789abcdef0123", tls: undefined }
  * ```
  */
-export function linkSecurity(options: SecurityOptions): LinkSecurity {
+export function linkSecurity(
+  options: SecurityOptions,
+  token: string | undefined = resolveToken(options),
+): LinkSecurity {
   const tls = options.tls;
   return {
-    token: resolveToken(options),
+    token,
     tls: tls && {
       ca: tls.ca,
       caFile: tls.caFile,

@@ -14,10 +14,9 @@
  *
  * @example
  * ```ts
- * import { connectTls, loadTls } from "./tls.ts";
- * const tls = loadTls({ caFile: "ca.pem" });
- * const conn = await connectTls("127.0.0.1", 4444, tls, 5000);
- * conn.close();
+ * import { connect } from "./connect.ts";
+ * const session = await connect("127.0.0.1:4444", { tls: { caFile: "ca.pem" } });
+ * session.close();
  * ```
  * @module
  */
@@ -98,18 +97,52 @@ function pemFile(path: string | undefined, what: string, flag: string): string |
 }
 
 /**
- * Open a TLS connection to `hostname:port` and finish the TLS handshake within `timeoutMs`
- * (0: no limit).
- * Throws `AuthError` when a certificate is refused (either side's), `Unavailable` when the
- * server cannot be reached.
+ * Make `tcp` (connected to `hostname:port`, Nagle off) a TLS connection and finish the
+ * handshake within `timeoutMs` (0: no limit). For a client without a certificate of its own
+ * (see {@link connectWithCertificate}). Throws `AuthError` when a certificate is refused,
+ * `ProtocolError` when the server does not speak TLS, `Unavailable` otherwise.
  *
  * @example
  * ```ts
- * import { connectTls } from "./tls.ts";
- * // const conn = await connectTls("127.0.0.1", 4444, { ca: caPem }, 5000);
+ * import { startClientTls } from "./tls.ts";
+ * // const conn = await startClientTls(tcp, "127.0.0.1", 4444, { ca: caPem }, 5000);
  * ```
  */
-export async function connectTls(
+export async function startClientTls(
+  tcp: Deno.TcpConn,
+  hostname: string,
+  port: number,
+  tls: LoadedTls,
+  timeoutMs: number,
+): Promise<ByteConn> {
+  const conn = await Deno.startTls(tcp, {
+    hostname: tls.serverName ?? hostname,
+    caCerts: tls.ca ? [tls.ca] : undefined,
+  });
+  const timer = timeoutMs > 0 ? setTimeout(() => conn.close(), timeoutMs) : undefined;
+  try {
+    await conn.handshake();
+  } catch (error) {
+    conn.close();
+    throw handshakeFailure(`${hostname}:${port}`, error);
+  } finally {
+    clearTimeout(timer);
+  }
+  return conn;
+}
+
+/**
+ * Connect to `hostname:port` over TLS presenting this side's certificate (mutual TLS), with a
+ * `node:tls` socket (`Deno.startTls` cannot present one), and finish the handshake within
+ * `timeoutMs` (0: no limit). Errors as {@link startClientTls}.
+ *
+ * @example
+ * ```ts
+ * import { connectWithCertificate } from "./tls.ts";
+ * // const conn = await connectWithCertificate("127.0.0.1", 4444, { ca, cert, key }, 5000);
+ * ```
+ */
+export function connectWithCertificate(
   hostname: string,
   port: number,
   tls: LoadedTls,
@@ -117,42 +150,6 @@ export async function connectTls(
 ): Promise<ByteConn> {
   const label = `${hostname}:${port}`;
   const name = tls.serverName ?? hostname;
-  if (tls.cert !== undefined) {
-    return await connectWithCertificate(hostname, port, name, tls, timeoutMs);
-  }
-  let tcp: Deno.TcpConn;
-  try {
-    tcp = await Deno.connect({
-      hostname,
-      port,
-      signal: timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined,
-    });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    throw new Unavailable(`${label} is unavailable: ${(error as Error).message}`, { cause: error });
-  }
-  tcp.setNoDelay(true);
-  const conn = await Deno.startTls(tcp, { hostname: name, caCerts: tls.ca ? [tls.ca] : undefined });
-  const timer = timeoutMs > 0 ? setTimeout(() => conn.close(), timeoutMs) : undefined;
-  try {
-    await conn.handshake();
-  } catch (error) {
-    conn.close();
-    throw handshakeFailure(label, error);
-  } finally {
-    clearTimeout(timer);
-  }
-  return conn;
-}
-
-function connectWithCertificate(
-  hostname: string,
-  port: number,
-  name: string,
-  tls: LoadedTls,
-  timeoutMs: number,
-): Promise<ByteConn> {
-  const label = `${hostname}:${port}`;
   return new Promise((resolve, reject) => {
     const socket = nodeTls.connect({
       host: hostname,

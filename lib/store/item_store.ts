@@ -190,6 +190,32 @@ export class ItemStore {
   find(value: Uint8Array, from: number, count: number): { found: number; next: number } {
     const end = Math.min(this.#length, from + count);
     if (from >= end) return { found: -1, next: this.#length };
+    const found = this.#scan(value, from, end, () => true);
+    return found < 0 ? { found: -1, next: end } : { found, next: found + 1 };
+  }
+
+  /**
+   * How many of positions `from…from+count-1` hold bytes equal to `value`, and where a search
+   * going on should continue.
+   */
+  count(value: Uint8Array, from: number, count: number): { matches: number; next: number } {
+    const end = Math.min(this.#length, from + count);
+    let matches = 0;
+    if (from < end) {
+      this.#scan(value, from, end, () => {
+        matches++;
+        return false;
+      });
+    }
+    return { matches, next: end };
+  }
+
+  /**
+   * Walk positions `from…end-1` (from < end ≤ length) in one pass over the segments, calling
+   * `onMatch` for each whose bytes equal `value`; stop at the first for which it says true, and
+   * return that position, or -1.
+   */
+  #scan(value: Uint8Array, from: number, end: number, onMatch: () => boolean): number {
     const segments = this.#segments;
     let s = segments.indexOf(this.#segmentOf(from));
     let position = from;
@@ -203,28 +229,11 @@ export class ItemStore {
         const match = replaced
           ? equalRange(replaced, 0, replaced.length, value)
           : equalRange(segment.bytes, start, stop, value);
-        if (match) return { found: position, next: position + 1 };
+        if (match && onMatch()) return position;
         start = stop;
       }
     }
-    return { found: -1, next: end };
-  }
-
-  /**
-   * How many of positions `from…from+count-1` hold bytes equal to `value`, and where a search
-   * going on should continue.
-   */
-  count(value: Uint8Array, from: number, count: number): { matches: number; next: number } {
-    let matches = 0;
-    let position = from;
-    const end = Math.min(this.#length, from + count);
-    while (position < end) {
-      const { found, next } = this.find(value, position, end - position);
-      if (found < 0) break;
-      matches++;
-      position = next;
-    }
-    return { matches, next: end };
+    return -1;
   }
 
   /** Keep `bytes` as a segment of its own, without copying. */

@@ -92,7 +92,7 @@ export class ListServer {
     const service = new ListService({
       ...DEFAULT_PEER_TIMEOUTS,
       ...options.peerTimeouts,
-      ...linkSecurity(options),
+      ...linkSecurity(options, security.token),
     });
     const dicts = new DictService();
     let server: Server;

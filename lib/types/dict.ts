@@ -249,7 +249,6 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
     const scratch = new ValueBatchWriter();
     const open = this.nodes.map(() => ({ keys: new ValueBatchWriter(), at: [] as number[] }));
     const requests: Promise<void>[] = [];
-    let count = 0;
     const out: unknown[] = [];
     const send = (node: number) => {
       const share = open[node];
@@ -259,7 +258,7 @@ export class Dict implements AsyncIterable<[DictKey, unknown]>, AsyncDisposable 
     for (const key of keys) {
       const [node, start, end] = this.#placeInto(scratch, key);
       open[node].keys.addEncoded(scratch.bytes, start, end);
-      open[node].at.push(count++);
+      open[node].at.push(out.length);
       out.push(undefined);
       if (open[node].keys.count >= MAX_BATCH_KEYS) send(node);
       if (scratch.byteLength > BATCH_BYTES) scratch.take();

@@ -168,6 +168,7 @@ export interface ServerProcess extends ChildProcess {
 
 /**
  * Start `typenet server` (default `127.0.0.1 0`: a free port) and wait for its ready line.
+ * `options` as for {@link runScript} (more Deno permissions, say, to read a token file).
  *
  * @example
  * ```ts
@@ -175,8 +176,11 @@ export interface ServerProcess extends ChildProcess {
  * await using server = await startServer(["127.0.0.1", "0", "--max-frame-bytes", "1024"]);
  * ```
  */
-export async function startServer(args: string[] = ["127.0.0.1", "0"]): Promise<ServerProcess> {
-  const child = runScript(repoPath("cli.ts"), ["server", ...args]);
+export async function startServer(
+  args: string[] = ["127.0.0.1", "0"],
+  options: ScriptOptions = {},
+): Promise<ServerProcess> {
+  const child = runScript(repoPath("cli.ts"), ["server", ...args], options);
   try {
     const match = await child.waitForLine(/^typenet server listening on (.+):(\d+)$/);
     return Object.assign(child, { address: `${match[1]}:${match[2]}`, port: Number(match[2]) });
