@@ -47,6 +47,10 @@ import { PeerLinks } from "./peer_links.ts";
 import type { ConnectOptions } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
 import { Sequencer } from "./sequencer.ts";
+import { ListEditor, type NodeCall } from "./list_edit.ts";
+import { packRuns, type Run, ShardRewrite } from "./list_rewrite.ts";
+import { moveSpecFrom, probeQueriesFrom, runsFrom, runToWire } from "./rewrite_args.ts";
+import { STORE_REQUEST_BYTES } from "./home_placement.ts";
 
 /** Range stream chunks: at most this many items … */
 export const RANGE_CHUNK_ITEMS = 1024;
@@ -65,6 +69,52 @@ export class ListService {
   readonly handlers: Handlers;
   readonly #shards = new Map<string, ListShard>();
   readonly #sequencers = new Map<string, Sequencer>();
+  readonly #editors = new Map<string, ListEditor>();
+  readonly #rewrites = new Map<string, ShardRewrite>();
+  /** The server-to-server rewrite steps, run for a peer's request or for this home itself. */
+  readonly #rewriteSteps: Record<string, (shard: ListShard, args: unknown[]) => unknown> = {
+    [ListOp.Move]: (shard, args) => this.#move(shard, args),
+    [ListOp.Stage]: (shard, args) => {
+      argCount(args, 3, ListOp.Stage);
+      this.#rewriteOf(shard).stage(argInt(args, 1, "op", 0), runsFrom(args[2]));
+      return null;
+    },
+    [ListOp.Commit]: (shard, args) => {
+      argCount(args, 4, ListOp.Commit);
+      const newLength = argInt(args, 3, "newLength", 0);
+      const count = this.#rewriteOf(shard).commit(
+        argInt(args, 1, "op", 0),
+        argInt(args, 2, "from", 0),
+        newLength,
+      );
+      shard.acknowledged = newLength;
+      shard.changes++;
+      return count;
+    },
+    [ListOp.Abort]: (shard, args) => {
+      argCount(args, 2, ListOp.Abort);
+      this.#rewriteOf(shard).abort(argInt(args, 1, "op", 0));
+      return null;
+    },
+    [ListOp.SortPrepare]: (shard, args) => {
+      argCount(args, 4, ListOp.SortPrepare);
+      const descending = args[3];
+      if (typeof descending !== "boolean") throw new BadArgument("descending must be a boolean");
+      return this.#rewriteOf(shard).sortPrepare(
+        argInt(args, 1, "op", 0),
+        argInt(args, 2, "length", 0),
+        descending,
+      );
+    },
+    [ListOp.SortProbe]: (shard, args) => {
+      argCount(args, 3, ListOp.SortProbe);
+      return this.#rewriteOf(shard).probe(argInt(args, 1, "op", 0), probeQueriesFrom(args[2]));
+    },
+    // Only ever run here by this home (clear); peers get list.truncate as a request.
+    [ListOp.Truncate]: (shard, args) => shard.truncate(args[1] as number),
+    [ListOp.Find]: (shard, args) =>
+      shard.find(args[1] as Uint8Array, args[2] as number, args[3] as number),
+  };
   readonly #creating = new Map<string, Promise<void>>();
   readonly #peers: PeerLinks;
 
@@ -90,15 +140,44 @@ export class ListService {
         [ListOp.Get]: (args) => this.#get(args),
         [ListOp.Set]: (args) => this.#set(args),
         [ListOp.Pop]: (args) => {
+          // [name] pops the last item; [name, index], since this release, any item.
+          if (args.length === 2) return this.#editor(args).deleteAt(argInt(args, 1, "index"));
           argCount(args, 1, ListOp.Pop);
           return this.#home(args).sequencer.pop();
         },
         [ListOp.Delete]: (args) => {
           argCount(args, 2, ListOp.Delete);
-          const { sequencer } = this.#home(args);
-          const popped = sequencer.pop(argInt(args, 1, "index"));
-          return popped instanceof Promise ? popped.then(() => null) : null;
+          return this.#editor(args).deleteAt(argInt(args, 1, "index")).then(() => null);
         },
+        [ListOp.Insert]: (args) => {
+          argCount(args, 3, ListOp.Insert);
+          const editor = this.#editor(args);
+          return editor.insert(argClampedInt(args, 1, "index"), argBytes(args, 2, "value"));
+        },
+        [ListOp.Remove]: (args) => {
+          argCount(args, 2, ListOp.Remove);
+          return this.#editor(args).remove(argBytes(args, 1, "value"));
+        },
+        [ListOp.Reverse]: (args) => {
+          argCount(args, 1, ListOp.Reverse);
+          return this.#editor(args).reverse();
+        },
+        [ListOp.Clear]: (args) => {
+          argCount(args, 1, ListOp.Clear);
+          return this.#editor(args).clear();
+        },
+        [ListOp.Sort]: (args) => {
+          argCount(args, 2, ListOp.Sort);
+          if (typeof args[1] !== "boolean") throw new BadArgument("descending must be a boolean");
+          return this.#editor(args).sort(args[1]);
+        },
+        ...Object.fromEntries(
+          REWRITE_STEPS.map((op) => [op, (args: unknown[], call: CallContext) => {
+            const shard = this.#shard(args);
+            fromPeer(op, call);
+            return this.#rewriteSteps[op](shard, args);
+          }]),
+        ),
         [ListOp.Find]: (args) => {
           // [name, value, stop] or, since this release, [name, value, stop, start].
           if (args.length !== 4) argCount(args, 3, ListOp.Find);
@@ -128,6 +207,8 @@ export class ListService {
           if (!shard) return 0;
           this.#shards.delete(shard.name);
           this.#sequencers.delete(shard.name);
+          this.#editors.delete(shard.name);
+          this.#rewrites.delete(shard.name);
           return shard.count;
         },
         [ListOp.Store]: (args, call) => {
@@ -249,10 +330,14 @@ export class ListService {
     const shard = new ListShard(name, layout, self);
     this.#shards.set(name, shard);
     if (self === 0) {
-      this.#sequencers.set(
-        name,
-        new Sequencer(homePlacement(shard, this.#peers), `list '${name}'`),
-      );
+      const placement = homePlacement(shard, this.#peers);
+      const repair = placement.repair!;
+      // A rewrite left in doubt is finished before the tail is repaired.
+      placement.repair = (length) => editor.finishPending() ?? repair(length);
+      const sequencer = new Sequencer(placement, `list '${name}'`);
+      const editor = new ListEditor(shard, sequencer, placement, this.#nodeCall(shard));
+      this.#sequencers.set(name, sequencer);
+      this.#editors.set(name, editor);
     }
   }
 
@@ -303,6 +388,8 @@ export class ListService {
   #get(args: unknown[]): unknown {
     argCount(args, 2, ListOp.Get);
     const shard = this.#shard(args);
+    const settled = this.#rewrites.get(shard.name)?.settled();
+    if (settled) return settled.then(() => this.#get(args));
     const index = this.#resolve(shard, argInt(args, 1, "index"));
     if (!shard.owns(index)) {
       return this.#peers.call(shard, ownerOf(shard.layout, index), ListOp.Get, [shard.name, index]);
@@ -340,6 +427,8 @@ export class ListService {
   #set(args: unknown[]): unknown {
     argCount(args, 3, ListOp.Set);
     const shard = this.#shard(args);
+    const settled = this.#rewrites.get(shard.name)?.settled();
+    if (settled) return settled.then(() => this.#set(args));
     const index = this.#resolve(shard, argInt(args, 1, "index"));
     const value = argBytes(args, 2, "value");
     if (!shard.owns(index)) {
@@ -366,6 +455,48 @@ export class ListService {
     shard.changes++;
     shard.store(argInt(args, 1, "first", 0), values);
     return values.lengths.length;
+  }
+
+  /** `list.move [name, op, spec]`: stage this server's moved items where they now belong. */
+  async #move(shard: ListShard, args: unknown[]): Promise<Uint8Array | null> {
+    argCount(args, 3, ListOp.Move);
+    const op = argInt(args, 1, "op", 0);
+    const rewrite = this.#rewriteOf(shard);
+    const { outgoing, removed } = rewrite.move(op, moveSpecFrom(args[2]));
+    const sends: Promise<void>[] = [];
+    for (const [node, runs] of outgoing) {
+      if (node === shard.self) rewrite.stage(op, runs);
+      else sends.push(this.#sendRuns(shard, node, op, runs));
+    }
+    await Promise.all(sends);
+    return removed ?? null;
+  }
+
+  /** Stage `runs` on node `node`, in requests that fit its frames. */
+  async #sendRuns(shard: ListShard, node: number, op: number, runs: Run[]): Promise<void> {
+    const frame = await this.#peers.maxFrameBytes(shard.layout.nodes[node]);
+    for (const request of packRuns(runs, batchLimits(frame, STORE_REQUEST_BYTES, Infinity))) {
+      await this.#peers.call(shard, node, ListOp.Stage, [shard.name, op, request.map(runToWire)]);
+    }
+  }
+
+  /** Call a rewrite step on node `node` of `shard`'s list: here if it is this server. */
+  #nodeCall(shard: ListShard): NodeCall {
+    return (node, op, args) => {
+      if (node !== shard.self) return this.#peers.call(shard, node, op, args);
+      return Promise.resolve().then(() => this.#rewriteSteps[op](shard, args));
+    };
+  }
+
+  #rewriteOf(shard: ListShard): ShardRewrite {
+    let rewrite = this.#rewrites.get(shard.name);
+    if (!rewrite) this.#rewrites.set(shard.name, rewrite = new ShardRewrite(shard));
+    return rewrite;
+  }
+
+  #editor(args: unknown[]): ListEditor {
+    this.#home(args);
+    return this.#editors.get(argString(args, 0, "name"))!;
   }
 
   #shard(args: unknown[]): ListShard {
@@ -416,6 +547,25 @@ export class ListService {
 
   #noItem(shard: ListShard, index: number): IndexError {
     return new IndexError(`index ${index} out of range for list '${shard.name}'`);
+  }
+}
+
+/** The server-to-server steps of a rewrite (list_rewrite.ts). */
+const REWRITE_STEPS: string[] = [
+  ListOp.Move,
+  ListOp.Stage,
+  ListOp.Commit,
+  ListOp.Abort,
+  ListOp.SortPrepare,
+  ListOp.SortProbe,
+];
+
+/** Refuse a server-to-server rewrite step on a client connection. */
+function fromPeer(op: string, call: CallContext): void {
+  if (call.session.remoteRole !== "peer") {
+    throw new UnsupportedOperation(
+      `${op} is for list servers talking to each other; clients use list.insert, list.sort…`,
+    );
   }
 }
 

@@ -131,6 +131,48 @@ export class ListShard {
     return this.#lastRemoved?.index === i ? this.#lastRemoved.value : undefined;
   }
 
+  /** The item at local position `p` (a view, as {@link get} gives). */
+  itemAt(p: number): Uint8Array | undefined {
+    return this.#store.get(p);
+  }
+
+  /** The list index of local position `p`. */
+  indexAt(p: number): number {
+    return indexAt(this.layout, this.self, p);
+  }
+
+  /** How many of the local positions hold indexes below `length`. */
+  positionsBelow(length: number): number {
+    if (length <= 0) return 0;
+    const next = nextOwnedIndex(this.layout, this.self, length);
+    return Math.min(this.#store.length, localOffset(this.layout, next));
+  }
+
+  /**
+   * Copy `count` items of one block into `out`, from index `index` up (or, `backwards`, down).
+   * `DataLost` if any is missing.
+   */
+  copyRun(out: ValueBatchWriter, index: number, count: number, backwards = false): void {
+    const from = localOffset(this.layout, index);
+    const to = backwards ? from - count : from + count;
+    const reached = this.#store.copyTo(out, from, to, Infinity, Infinity);
+    if (reached !== to) {
+      throw new DataLost(
+        `list '${this.name}' on ${this.layout.nodes[this.self]} is missing items near index ` +
+          `${index} (did this server restart? it keeps lists in memory only)`,
+      );
+    }
+  }
+
+  /**
+   * Replace every item at index `from` or beyond with `batches`, which fill this node's
+   * indexes from `from` on, in order (a rewrite's commit).
+   */
+  replaceFrom(from: number, batches: ValueBatch[]): void {
+    this.truncate(from);
+    for (const batch of batches) this.#store.write(this.#store.length, batch.bytes, batch.lengths);
+  }
+
   /** Remove every item at index `from` or beyond; returns how many were removed. */
   truncate(from: number): number {
     const first = nextOwnedIndex(this.layout, this.self, Math.max(0, from));

@@ -56,7 +56,19 @@ type TailOperation =
     index: number | undefined;
     resolve(value: Uint8Array): void;
     reject(error: unknown): void;
+  }
+  | {
+    kind: "exclusive";
+    work: (length: number) => Promise<Rewritten<unknown>>;
+    resolve(value: unknown): void;
+    reject(error: unknown): void;
   };
+
+/** What an {@link Sequencer.exclusive} operation leaves: the new length, and its result. */
+export interface Rewritten<T> {
+  length: number;
+  value: T;
+}
 
 /** See the module docs. */
 export class Sequencer {
@@ -116,6 +128,31 @@ export class Sequencer {
       return this.#enqueue((resolve, reject) => ({ kind: "pop", index, resolve, reject }));
     }
     return this.#runPop(index);
+  }
+
+  /**
+   * Run `work` with the list to itself (an insert, delete, sort…): no append or pop runs until
+   * it settles. It is given the length and resolves to the new length and its result; if it
+   * fails with the outcome unknown, the list is repaired before anything else runs.
+   */
+  exclusive<T>(work: (length: number) => Promise<Rewritten<T>>): Promise<T> {
+    if (this.#mustWait()) {
+      return this.#enqueue<T>((resolve, reject) => ({
+        kind: "exclusive",
+        work,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      }));
+    }
+    return this.#runExclusive(work);
+  }
+
+  #runExclusive<T>(work: (length: number) => Promise<Rewritten<T>>): Promise<T> {
+    const done = Promise.resolve(this.length).then(work).then(({ length, value }) => {
+      this.length = length;
+      return value;
+    }, (error) => this.#failed(error));
+    return this.#whileBusy(done);
   }
 
   #mustWait(): boolean {
@@ -196,6 +233,11 @@ export class Sequencer {
       if (head.kind === "pop") {
         this.#queue.shift();
         settle(() => this.#runPop(head.index), head.resolve, head.reject);
+        continue;
+      }
+      if (head.kind === "exclusive") {
+        this.#queue.shift();
+        settle(() => this.#runExclusive(head.work), head.resolve, head.reject);
         continue;
       }
       let end = 1;

@@ -199,29 +199,116 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
   }
 
   /**
-   * Remove and return the last item. `IndexError` if the list is empty.
+   * Remove and return the item at `index` (default the last; negative counts from the end).
+   * `IndexError` if the list is empty or the index out of range. Popping any item but the last
+   * shifts the later items down by one: O(n − index) moves, done by the servers (see
+   * {@link delete}).
    *
    * @example
    * ```ts
    * const last = await li.pop();
+   * const first = await li.pop(0);
    * ```
    */
-  async pop(): Promise<unknown> {
-    return decodeValue(this.#bytes(await this.#home.request(ListOp.Pop, [this.name])));
+  async pop(index?: number): Promise<unknown> {
+    const args: unknown[] = [this.name];
+    if (index !== undefined) {
+      checkIndex(index);
+      args.push(index);
+    }
+    return decodeValue(this.#bytes(await this.#home.request(ListOp.Pop, args)));
   }
 
   /**
-   * Delete the item at `index`. Only the last item can be deleted (`-1` or `length - 1`);
-   * any other index is `UnsupportedOperation`, out of range is `IndexError`.
+   * Delete the item at `index` (negative counts from the end); `IndexError` if out of range.
+   * Deleting the last item costs one store; any other shifts the later items down by one —
+   * O(n − index) moves, done by the servers in bulk and in parallel (each moves its own items,
+   * and each block's first item crosses to the previous block's server), no item crossing to
+   * the client. Appends from other clients wait until it is done.
    *
    * @example
    * ```ts
    * await li.delete(-1);
+   * await li.delete(0);
    * ```
    */
   async delete(index: number): Promise<void> {
     checkIndex(index);
     await this.#home.request(ListOp.Delete, [this.name, index]);
+  }
+
+  /**
+   * Insert `value` before index `index`, as Python's `list.insert`: negative counts from the
+   * end, and an index past either end inserts there. The later items shift up by one:
+   * O(n − index) moves, done by the servers (see {@link delete}); at the end it is an append.
+   *
+   * @example
+   * ```ts
+   * await li.insert(0, "first");
+   * await li.insert(-1, "before the last");
+   * ```
+   */
+  async insert(index: number | bigint, value: unknown): Promise<void> {
+    // Beyond ±(2^53 − 1) every index inserts at an end, as it does in Python.
+    const at = typeof index === "bigint" ? clampedToSafe(index) : index;
+    checkIndex(at);
+    await this.#home.request(ListOp.Insert, [this.name, at, encodeValue(value)]);
+  }
+
+  /**
+   * Remove the first item equal to `value` (as {@link indexOf} defines it); resolves to the
+   * index it had. `NotFound` if there is none. Costs a search on every server, then a
+   * {@link delete}.
+   *
+   * @example
+   * ```ts
+   * await li.remove("test");
+   * ```
+   */
+  async remove(value: unknown): Promise<number> {
+    return this.#index(await this.#home.request(ListOp.Remove, [this.name, encodeValue(value)]));
+  }
+
+  /**
+   * Reverse the list in place: every item moves once, server to server, in bulk.
+   *
+   * @example
+   * ```ts
+   * await li.reverse();
+   * ```
+   */
+  async reverse(): Promise<void> {
+    await this.#home.request(ListOp.Reverse, [this.name]);
+  }
+
+  /**
+   * Remove every item (the list stays open, empty); resolves to how many there were.
+   *
+   * @example
+   * ```ts
+   * await li.clear();
+   * ```
+   */
+  async clear(): Promise<number> {
+    return this.#index(await this.#home.request(ListOp.Clear, [this.name]));
+  }
+
+  /**
+   * Sort the list in place, stably, done by the servers (a sample sort: each sorts its share,
+   * the home finds where each block starts, and each item moves once to the server that owns
+   * its place). Numbers and bigints compare by value together, strings by code point, Dates by
+   * time, false before true; between types: null < booleans < numbers < Dates < strings. An
+   * item with no order (an object, an array, bytes) is `BadArgument`, and the list is left
+   * unchanged.
+   *
+   * @example
+   * ```ts
+   * await li.sort();
+   * await li.sort({ reverse: true });
+   * ```
+   */
+  async sort(options: { reverse?: boolean } = {}): Promise<void> {
+    await this.#home.request(ListOp.Sort, [this.name, options.reverse === true]);
   }
 
   /**
@@ -447,6 +534,12 @@ export class List implements AsyncIterable<unknown>, AsyncDisposable {
     }
     return value;
   }
+}
+
+/** `index` clamped to ±(2^53 − 1). */
+function clampedToSafe(index: bigint): number {
+  const max = 2n ** 53n - 1n;
+  return Number(index > max ? max : index < -max ? -max : index);
 }
 
 function checkIndex(index: number): void {

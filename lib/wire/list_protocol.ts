@@ -35,6 +35,17 @@ export const ListOp = {
   Take: "list.take",
   Truncate: "list.truncate",
   Acknowledged: "list.acknowledged",
+  Insert: "list.insert",
+  Remove: "list.remove",
+  Reverse: "list.reverse",
+  Clear: "list.clear",
+  Sort: "list.sort",
+  Move: "list.move",
+  Stage: "list.stage",
+  Commit: "list.commit",
+  Abort: "list.abort",
+  SortPrepare: "list.sortPrepare",
+  SortProbe: "list.sortProbe",
 } as const;
 
 /** The most nodes one list may span (each server of a list may connect to all the others). */

@@ -1,0 +1,251 @@
+/**
+ * The operations that change a list anywhere but its tail — insert and delete at any index,
+ * remove, reverse, clear and sort — as its home runs them: each one inside the list's
+ * {@link Sequencer} (appends and pops wait, then go on as one batch), each one a *rewrite*
+ * that the servers carry out among themselves (list_rewrite.ts): move, then commit.
+ *
+ * A move that fails changes nothing (every server drops what it staged). A commit that fails
+ * part way, so that some servers may have committed and others not, leaves the list *in
+ * doubt*: the commit is sent again (it is idempotent) before any other operation runs.
+ *
+ * @example
+ * ```ts
+ * import { ListEditor } from "./list_edit.ts";
+ * // const editor = new ListEditor(shard, sequencer, placement, call);
+ * // await editor.insert(5, encodedValue);
+ * ```
+ * @module
+ */
+import { IndexError, NotFound, Unavailable, Unreachable } from "../wire/errors.ts";
+import { ListOp, ownerOf } from "../wire/list_protocol.ts";
+import type { ListShard } from "./list_shard.ts";
+import type { Placement, Rewritten, Sequencer } from "./sequencer.ts";
+import { sortCuts } from "./sort_cuts.ts";
+
+/** Call a list operation on node `node` of the list (this server's own share included). */
+export type NodeCall = (node: number, op: string, args: unknown[]) => Promise<unknown>;
+
+/** See the module docs. */
+export class ListEditor {
+  readonly #shard: ListShard;
+  readonly #sequencer: Sequencer;
+  readonly #placement: Placement;
+  readonly #call: NodeCall;
+  #nextOp: number;
+  /** A step that must be finished before anything else runs (a commit in doubt). */
+  #pending: (() => Promise<number>) | undefined;
+
+  /** The editor of `shard`'s list, whose home is this server. */
+  constructor(shard: ListShard, sequencer: Sequencer, placement: Placement, call: NodeCall) {
+    this.#shard = shard;
+    this.#sequencer = sequencer;
+    this.#placement = placement;
+    this.#call = call;
+    // Distinct from any rewrite a previous home of this list may have left staged.
+    this.#nextOp = Date.now() * 1024;
+  }
+
+  /**
+   * Finish what a rewrite left in doubt; resolves to the list's length after it. Undefined
+   * if nothing is in doubt.
+   */
+  finishPending(): Promise<number> | undefined {
+    const pending = this.#pending;
+    if (!pending) return undefined;
+    return pending().then((length) => {
+      this.#pending = undefined;
+      return length;
+    });
+  }
+
+  /** Python's `insert(index, value)`: any index is allowed; it is clamped to `0…length`. */
+  insert(index: number, value: Uint8Array): Promise<null> {
+    return this.#sequencer.exclusive(async (length) => {
+      const at = index < 0 ? Math.max(0, length + index) : Math.min(index, length);
+      if (at === length) {
+        await this.#placement.place(length, { bytes: value, lengths: [value.length] });
+        return { length: length + 1, value: null };
+      }
+      const owner = ownerOf(this.#shard.layout, at);
+      await this.#rewrite(
+        this.#newOp(),
+        (node) => ["shift", at, 1, length, node === owner ? value : null],
+        at,
+        length + 1,
+      );
+      return { length: length + 1, value: null };
+    });
+  }
+
+  /** Remove and return the item at `index` (negative counts from the end). */
+  deleteAt(index: number): Promise<Uint8Array> {
+    return this.#sequencer.exclusive((length) => this.#deleteAt(index, length));
+  }
+
+  /** Remove the first item equal to `value`; resolves to the index it had. */
+  remove(value: Uint8Array): Promise<number> {
+    return this.#sequencer.exclusive(async (length) => {
+      const found = await Promise.all(
+        this.#nodes().map((node) => this.#call(node, ListOp.Find, [this.#name, value, length, 0])),
+      );
+      const hits = found.filter((i): i is number => typeof i === "number" && i >= 0 && i < length);
+      if (hits.length === 0) {
+        throw new NotFound(`list.remove(x): x is not in list '${this.#name}'`);
+      }
+      const at = Math.min(...hits);
+      const { length: after } = await this.#deleteAt(at, length);
+      return { length: after, value: at };
+    });
+  }
+
+  /** Reverse the list in place. */
+  reverse(): Promise<null> {
+    return this.#sequencer.exclusive(async (length) => {
+      if (length > 1) await this.#rewrite(this.#newOp(), () => ["reverse", length], 0, length);
+      return { length, value: null };
+    });
+  }
+
+  /** Remove every item; resolves to how many there were. */
+  clear(): Promise<number> {
+    return this.#sequencer.exclusive(async (length) => {
+      const truncate = async () => {
+        await this.#everywhere((node) => this.#call(node, ListOp.Truncate, [this.#name, 0]));
+        return 0;
+      };
+      await this.#orInDoubt(truncate);
+      return { length: 0, value: length };
+    });
+  }
+
+  /**
+   * Sort the list in place, stably (list_rewrite.ts and sort_cuts.ts): each server sorts its
+   * share, the home finds where each block starts, and each item moves once.
+   */
+  sort(descending: boolean): Promise<null> {
+    return this.#sequencer.exclusive(async (length) => {
+      if (length <= 1) return { length, value: null };
+      const op = this.#newOp();
+      const nodes = this.#nodes();
+      let cuts: number[][];
+      try {
+        const counts = await Promise.all(
+          nodes.map((node) =>
+            this.#call(node, ListOp.SortPrepare, [this.#name, op, length, descending])
+          ),
+        ) as number[];
+        cuts = await sortCuts({
+          counts,
+          length,
+          partitionSize: this.#shard.layout.partitionSize,
+          descending,
+          probe: (node, queries) =>
+            this.#call(node, ListOp.SortProbe, [this.#name, op, queries]) as Promise<unknown[]>,
+        });
+      } catch (error) {
+        throw await this.#aborted(op, error);
+      }
+      await this.#rewrite(op, (node) => ["sort", cuts[node]], 0, length);
+      return { length, value: null };
+    });
+  }
+
+  async #deleteAt(index: number, length: number): Promise<Rewritten<Uint8Array>> {
+    const at = index < 0 ? length + index : index;
+    if (at < 0 || at >= length) {
+      throw new IndexError(
+        `index ${index} out of range for list '${this.#name}' of length ${length}`,
+      );
+    }
+    if (at === length - 1) {
+      return { length: at, value: await this.#placement.take(at) };
+    }
+    const removed = await this.#rewrite(
+      this.#newOp(),
+      () => ["shift", at, -1, length, null],
+      at,
+      length - 1,
+    );
+    const value = removed.find((item) => item instanceof Uint8Array) as Uint8Array;
+    return { length: length - 1, value };
+  }
+
+  /**
+   * Move on every server, then commit everywhere. Resolves to each server's move answer (a
+   * delete's removed item comes from the server that held it).
+   */
+  async #rewrite(
+    op: number,
+    spec: (node: number) => unknown[],
+    from: number,
+    newLength: number,
+  ): Promise<unknown[]> {
+    let moved: unknown[];
+    try {
+      moved = await Promise.all(
+        this.#nodes().map((node) => this.#call(node, ListOp.Move, [this.#name, op, spec(node)])),
+      );
+    } catch (error) {
+      throw await this.#aborted(op, error);
+    }
+    await this.#orInDoubt(async () => {
+      await this.#everywhere((node) =>
+        this.#call(node, ListOp.Commit, [this.#name, op, from, newLength])
+      );
+      return newLength;
+    });
+    return moved;
+  }
+
+  /**
+   * Tell every server to drop what `op` staged; the error to throw is `error` — as
+   * `Unreachable` if it was a lost server, since nothing changed (the list is not in doubt).
+   */
+  async #aborted(op: number, error: unknown): Promise<unknown> {
+    await Promise.allSettled(
+      this.#nodes().map((node) => this.#call(node, ListOp.Abort, [this.#name, op])),
+    );
+    if (error instanceof Unavailable && !(error instanceof Unreachable)) {
+      return new Unreachable(`${error.message} (the list is unchanged)`, { cause: error });
+    }
+    return error;
+  }
+
+  /**
+   * Run `step` (which must be safe to repeat) once, then once more if it failed; if it still
+   * fails, keep it for {@link finishPending} and fail with `Unavailable`, which puts the list
+   * in doubt.
+   */
+  async #orInDoubt(step: () => Promise<number>): Promise<void> {
+    try {
+      await step().catch(() => step());
+    } catch (error) {
+      this.#pending = step;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Unavailable(
+        `list '${this.#name}' was changed on some servers but not yet all (${reason}); ` +
+          `the change is finished before the next operation`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Run `call` on every node; rejects with the first failure once all have settled. */
+  async #everywhere(call: (node: number) => Promise<unknown>): Promise<void> {
+    const results = await Promise.allSettled(this.#nodes().map(call));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  #nodes(): number[] {
+    return this.#shard.layout.nodes.map((_, node) => node);
+  }
+
+  #newOp(): number {
+    return this.#nextOp++;
+  }
+
+  get #name(): string {
+    return this.#shard.name;
+  }
+}
