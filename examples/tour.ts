@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { Dict, List, UnsupportedOperation } from "../mod.ts";
+import { Dict, List } from "../mod.ts";
 import { clusterTour } from "./tour_cluster.ts";
 import { gatewayTour } from "./tour_gateway.ts";
 import { securityTour } from "./tour_security.ts";
@@ -111,12 +111,8 @@ async function tour(nodes: string[]): Promise<void> {
   show("await li.slice(-3)", await li.slice(-3));
   show("await li.slice(undefined, 6, 2)", await li.slice(undefined, 6, 2));
   show("await li.includes(361)", await li.includes(361));
-  try {
-    await li.delete(0);
-  } catch (error) {
-    if (!(error instanceof UnsupportedOperation)) throw error;
-    show("await li.delete(0)", undefined, `${error.name}: ${error.message}`);
-  }
+  await li.delete(0);
+  show("await li.delete(0); await li.at(0)", await li.at(0));
   show("await li.destroy()", undefined, `${await li.destroy()} items removed from both servers`);
 
   console.log(`\nli = await List.open("list-test", { nodes, partitionSize: 100 })`);
@@ -125,6 +121,17 @@ async function tour(nodes: string[]): Promise<void> {
   for (let i = 0; i < 10_000; i++) await li.append(i);
   console.log("console.log(await li.nodeDebug())");
   console.log(await li.nodeDebug());
+  // Edits in the middle and a sort are done by the servers: no item crosses to this client.
+  await li.insert(5_000, "middle");
+  show(
+    `await li.insert(5_000, "middle"); await li.slice(4_999, 5_002)`,
+    await li.slice(4_999, 5_002),
+  );
+  show(`await li.remove("middle")`, await li.remove("middle"));
+  await li.sort({ reverse: true });
+  show("await li.sort({ reverse: true }); await li.slice(0, 3)", await li.slice(0, 3));
+  await li.reverse();
+  show("await li.reverse(); await li.slice(0, 3)", await li.slice(0, 3));
   await li.destroy();
 }
 

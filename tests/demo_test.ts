@@ -31,7 +31,11 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
     const line of [
       'await li.at(-1)                  → "test"',
       'await li.slice(0, 2)             → [ 0, "test" ]',
-      "await li.delete(0)               → UnsupportedOperation: List only supports deleting",
+      "await li.delete(0); await li.at(0) → 0",
+      'await li.insert(5_000, "middle"); await li.slice(4_999, 5_002) → [ 4999, "middle", 5000 ]',
+      'await li.remove("middle")        → 5000',
+      "await li.sort({ reverse: true }); await li.slice(0, 3) → [ 9999, 9998, 9997 ]",
+      "await li.reverse(); await li.slice(0, 3) → [ 0, 1, 2 ]",
       [
         "---- node info ----",
         `Node(name=list-test, host=${hosts[0]}, len=5000)`,

@@ -9,6 +9,7 @@ import { IndexError, NotFound } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { startServers, uniqueName } from "./support/cluster.ts";
 import { seededRandom } from "./support/random.ts";
+import { repoPath, runScript } from "./support/process.ts";
 
 /** Python's insert position for `index` in a list of `length`. */
 function insertAt(index: number, length: number): number {
@@ -81,6 +82,57 @@ Deno.test("List edits on three servers match Python's list", async (t) => {
     }
     assert.deepEqual(await li.toArray(), model);
     assert.equal(await li.length(), model.length);
+  });
+
+  await t.step("inserts, deletes and sets while other processes append", async () => {
+    const name = uniqueName("busy");
+    await using li = await List.open(name, { nodes, partitionSize: 5 });
+    const client = repoPath("tests/support/list_client.ts");
+    const perWriter = 300;
+    const writers = ["append", "push"].map((mode, w) =>
+      runScript(client, ["write", nodes.join(","), "5", name, String(w), String(perWriter), mode])
+    );
+    let done = false;
+    const finished = Promise.all(writers.map((w) => w.status)).finally(() => done = true);
+    const next = seededRandom(3);
+    const markers = new Set<string>();
+    let made = 0;
+    while (!done || made < 20) {
+      const length = await li.length();
+      const roll = next();
+      if (roll < 0.5 || markers.size === 0) {
+        const marker = `m${made++}`;
+        await li.insert(Math.floor(next() * (length + 1)), marker);
+        markers.add(marker);
+      } else if (roll < 0.8) {
+        const marker = [...markers][Math.floor(next() * markers.size)];
+        await li.remove(marker);
+        markers.delete(marker);
+      } else if (length > 0) {
+        // Rewrite an item in place with itself: a set must survive a concurrent shift.
+        const i = Math.floor(next() * length);
+        const item = await li.at(i);
+        if (typeof item === "string") await li.set(await li.indexOf(item), item);
+      }
+    }
+    for (const [w, status] of (await finished).entries()) {
+      await writers[w].stop();
+      assert.equal(status.code, 0, writers[w].stderr.join("\n"));
+    }
+    const items = await li.toArray();
+    assert.equal(items.length, 2 * perWriter + markers.size);
+    const seen = [0, 0];
+    const left = new Set<string>();
+    for (const item of items) {
+      if (typeof item === "string") left.add(item);
+      else {
+        const { w, n } = item as { w: number; n: number };
+        assert.equal(n, seen[w], `writer ${w}'s items out of order or lost`);
+        seen[w]++;
+      }
+    }
+    assert.deepEqual(seen, [perWriter, perWriter]);
+    assert.deepEqual([...left].sort(), [...markers].sort());
   });
 
   await t.step("reverse, at every length around the block size", async () => {

@@ -4,13 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { List } from "../mod.ts";
-import {
-  BadArgument,
-  FrameTooLarge,
-  IndexError,
-  LayoutMismatch,
-  UnsupportedOperation,
-} from "../lib/wire/errors.ts";
+import { BadArgument, FrameTooLarge, IndexError, LayoutMismatch } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { startServers, uniqueName } from "./support/cluster.ts";
 
@@ -116,17 +110,16 @@ Deno.test("List on two servers", async (t) => {
     assert.deepEqual(await li.toArray(), ["zero", 1, { two: 2 }, "three", 4, "last"]);
   });
 
-  await t.step("pop and delete remove only the last item", async () => {
+  await t.step("pop and delete remove the last item, or any", async () => {
     await using li = await open(uniqueName("pop"), 2);
     await li.extend(["a", "b", "c", "d", "e"]);
     assert.equal(await li.pop(), "e");
     await li.delete(-1);
     await li.delete(2);
-    await rejectsWith(() => li.delete(0), UnsupportedOperation, "only supports deleting the last");
     await rejectsWith(() => li.delete(5), IndexError);
     assert.deepEqual(await li.toArray(), ["a", "b"]);
-    assert.equal(await li.pop(), "b");
-    assert.equal(await li.pop(), "a");
+    await li.delete(0);
+    assert.equal(await li.pop(0), "b");
     await rejectsWith(() => li.pop(), IndexError, "empty");
     await rejectsWith(() => li.delete(-1), IndexError);
     assert.equal(await li.length(), 0);
