@@ -81,7 +81,9 @@ async function main(): Promise<number> {
       rows[2][2].push(await rate(1, () => r.sort("s", "STORE", "s2")));
     }
     const sorted = await li.slice(0, 3);
-    if (JSON.stringify(sorted) !== JSON.stringify([...SHUFFLED].sort((a, b) => a - b).slice(0, 3))) {
+    if (
+      JSON.stringify(sorted) !== JSON.stringify([...SHUFFLED].sort((a, b) => a - b).slice(0, 3))
+    ) {
       throw new Error(`the sorted list starts ${JSON.stringify(sorted)}`);
     }
     const fmt = (n: number) => n < 100 ? n.toFixed(2) : Math.round(n).toLocaleString("en-US");

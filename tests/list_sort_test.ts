@@ -76,6 +76,22 @@ Deno.test("List.sort on three servers", async (t) => {
     }
   });
 
+  await t.step("floats, infinities, null, booleans and Dates (no strings)", async () => {
+    await using li = await List.open(uniqueName("floats"), { nodes, partitionSize: 9 });
+    const values: unknown[] = Array.from({ length: 400 }, (_, i) => {
+      const r = random();
+      if (i % 50 === 0) return [null, true, false, Infinity, -Infinity][i / 50 % 5];
+      if (i % 13 === 0) return new Date(Math.floor(r * 2e12) - 1e12);
+      if (i % 17 === 0) return Math.floor(r * 10) - 5; // small integers among the floats
+      return (r - 0.5) * 10 ** Math.floor(random() * 12 - 4);
+    });
+    await li.extend(values);
+    await li.sort();
+    assert.deepEqual(await li.toArray(), modelSort(values));
+    await li.sort({ reverse: true });
+    assert.deepEqual(await li.toArray(), modelSort(values, true));
+  });
+
   await t.step("every orderable type, mixed, is stable", async () => {
     await using li = await List.open(uniqueName("mixed"), { nodes, partitionSize: 4 });
     const big = 2n ** 60n;

@@ -43,6 +43,14 @@ interface Segment {
   sealed: boolean;
 }
 
+/**
+ * Part of a rebuilt tail ({@link ItemStore.rebuildFrom}): `count` of the store's own items
+ * from position `from`, or a batch of items from elsewhere.
+ */
+export type StorePiece =
+  | { from: number; count: number; backwards: boolean }
+  | { batch: { bytes: Uint8Array; lengths: ArrayLike<number> } };
+
 /** A batch at least this big, filling at least a quarter of its buffer, is kept as it is. */
 export const ADOPT_MIN_BYTES = 16 * 1024;
 
@@ -131,6 +139,13 @@ export class ItemStore {
     if (tail) {
       tail.ends.length = this.#length - tail.first;
       tail.used = tail.ends.length === 0 ? 0 : tail.ends[tail.ends.length - 1];
+      // A big buffer cut down to a small part would keep the rest alive: keep only that part.
+      if (
+        tail.sealed && tail.bytes.length >= ADOPT_MIN_BYTES && tail.used * 4 < tail.bytes.length
+      ) {
+        tail.bytes = tail.bytes.slice(0, Math.max(tail.used, FIRST_SEGMENT_BYTES));
+        tail.sealed = false;
+      }
     }
     if (this.#replaced.size > 0) {
       for (const position of this.#replaced.keys()) {
@@ -138,6 +153,106 @@ export class ItemStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * Replace positions from `at` on with `pieces`, in order: runs of this store's own items
+   * (read before anything is replaced; `backwards` walks down from `from`) or batches from
+   * elsewhere. Each item is copied once, straight into new segments of about
+   * {@link SEGMENT_BYTES}, its end offset computed from the old one — no per-item objects, so
+   * shifting a long tail by one item costs little more than copying its bytes.
+   */
+  rebuildFrom(at: number, pieces: StorePiece[]): void {
+    // Every run of items the new tail is made of, as [bytes, start, ends, from, to]: items
+    // from…to-1 of a packed buffer whose item k ends at ends[k] (item 0 starts at `start`).
+    const runs: [Uint8Array, number, ArrayLike<number>, number, number][] = [];
+    let total = 0;
+    let count = 0;
+    const add = (
+      bytes: Uint8Array,
+      start: number,
+      ends: ArrayLike<number>,
+      from: number,
+      to: number,
+    ) => {
+      runs.push([bytes, start, ends, from, to]);
+      total += ends[to - 1] - (from === 0 ? start : ends[from - 1]);
+      count += to - from;
+    };
+    for (const piece of pieces) {
+      if ("batch" in piece) {
+        const { lengths } = piece.batch;
+        const ends: number[] = new Array(lengths.length);
+        for (let k = 0, end = 0; k < lengths.length; k++) ends[k] = end += lengths[k];
+        if (ends.length > 0) add(piece.batch.bytes, 0, ends, 0, ends.length);
+      } else if (piece.backwards || this.#replaced.size > 0) {
+        const step = piece.backwards ? -1 : 1;
+        for (let k = 0, p = piece.from; k < piece.count; k++, p += step) {
+          const value = this.get(p)!;
+          add(value, 0, [value.length], 0, 1);
+        }
+      } else {
+        for (let p = piece.from, left = piece.count; left > 0;) {
+          const segment = this.#segmentOf(p);
+          const k = p - segment.first;
+          const to = Math.min(segment.ends.length, k + left);
+          add(segment.bytes, 0, segment.ends, k, to);
+          left -= to - k;
+          p += to - k;
+        }
+      }
+    }
+    // One buffer, exactly as big as the new tail: the bytes copied run by run, each item's
+    // end offset moved by its run's shift.
+    const bytes = new Uint8Array(total);
+    const ends: number[] = new Array(count);
+    let used = 0;
+    let n = 0;
+    for (const [source, start, sourceEnds, from, to] of runs) {
+      const base = from === 0 ? start : sourceEnds[from - 1];
+      bytes.set(source.subarray(base, sourceEnds[to - 1]), used);
+      const shift = used - base;
+      for (let k = from; k < to; k++) ends[n++] = sourceEnds[k] + shift;
+      used = ends[n - 1];
+    }
+    this.truncate(at);
+    if (count === 0) return;
+    // Sealed: a rebuilt tail is more often rebuilt again than appended to.
+    this.#segments.push({ first: this.#length, bytes, used, ends, sealed: true });
+    this.#length += count;
+  }
+
+  /** Copy the items at `positions` (each held) into `out`, in that order. */
+  gather(out: ValueBatchWriter, positions: ArrayLike<number>): void {
+    for (let k = 0; k < positions.length; k++) {
+      const position = positions[k];
+      const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
+      if (replaced) {
+        out.addEncoded(replaced);
+        continue;
+      }
+      const segment = this.#segmentOf(position);
+      const i = position - segment.first;
+      out.addEncoded(segment.bytes, i === 0 ? 0 : segment.ends[i - 1], segment.ends[i]);
+    }
+  }
+
+  /**
+   * Visit positions `0…count-1` in order, each as its segment's buffer, a DataView of it and
+   * the item's offset: a read of every item that allocates nothing per item.
+   */
+  scan(count: number, visit: (bytes: Uint8Array, view: DataView, at: number) => void): void {
+    let position = 0;
+    for (const segment of this.#segments) {
+      const view = new DataView(segment.bytes.buffer, segment.bytes.byteOffset);
+      const { ends } = segment;
+      for (let k = 0; k < ends.length && position < count; k++, position++) {
+        const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
+        if (replaced) visit(replaced, new DataView(replaced.buffer, replaced.byteOffset), 0);
+        else visit(segment.bytes, view, k === 0 ? 0 : ends[k - 1]);
+      }
+      if (position >= count) return;
+    }
   }
 
   /**

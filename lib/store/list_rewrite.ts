@@ -32,7 +32,8 @@ import { BadArgument, DataLost, InternalError } from "../wire/errors.ts";
 import { nextOwnedIndex, ownerOf } from "../wire/list_protocol.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import type { ListShard } from "./list_shard.ts";
-import { compareKeys, describeUnorderable, readSortKey, type SortKey } from "./sort_key.ts";
+import { compareKeys, describeUnorderable, readSortKey } from "./sort_key.ts";
+import { KeyColumns, mergeRuns, scanBatches, sortedOrder } from "./sort_columns.ts";
 
 /**
  * Items that go to consecutive new indexes from `first`, all in one block. A sorted run
@@ -42,7 +43,23 @@ import { compareKeys, describeUnorderable, readSortKey, type SortKey } from "./s
 export interface Run {
   first: number;
   batch: ValueBatch;
-  origins?: number[];
+  origins?: Float64Array;
+}
+
+/**
+ * A run of this server's own items that stays here: `count` items from index `index` up (or
+ * down, `backwards`), copied only when the rewrite commits.
+ */
+export interface OwnRun {
+  first: number;
+  own: { index: number; count: number; backwards: boolean };
+}
+
+/** A run staged here: sent by a server, or this server's own. */
+export type StagedRun = Run | OwnRun;
+
+function runLength(run: StagedRun): number {
+  return "own" in run ? run.own.count : run.batch.lengths.length;
 }
 
 /** What a move does with a server's items (docs/PROTOCOL.md, `list.move`). */
@@ -56,7 +73,7 @@ export type MoveSpec =
 
 /** A server's sorted view of its items, kept from sortPrepare to commit. */
 interface SortState {
-  keys: SortKey[];
+  keys: KeyColumns;
   /** Local positions, in sort order. */
   order: Uint32Array;
   descending: boolean;
@@ -67,6 +84,9 @@ export type Pivot = [Uint8Array, number];
 /** One item a probe offers as a pivot: encoded, its index, and how many items it stands for. */
 export type ProbeSample = [Uint8Array, number, number];
 
+/** Bytes per item of a sorted run's origins on the wire (a float64 each). */
+export const ORIGIN_BYTES = 8;
+
 /** How long a staged rewrite may wait for its commit before it is dropped (its home is gone). */
 export const STAGED_REWRITE_MS = 60_000;
 
@@ -75,7 +95,7 @@ export class ShardRewrite {
   readonly #shard: ListShard;
   /** The rewrite staged here, if any. */
   #op: number | undefined;
-  #runs: Run[] = [];
+  #runs: StagedRun[] = [];
   #sort: SortState | undefined;
   /** The last rewrite committed here: a repeated commit of it succeeds again. */
   #committed: number | undefined;
@@ -94,15 +114,16 @@ export class ShardRewrite {
   }
 
   /**
-   * Step 1 on this server: copy the items that `spec` moves into runs, grouped by the server
-   * that owns their new place. The caller stages the runs for this server here and sends the
-   * others. A delete returns the item it removes.
+   * Step 1 on this server: the items that `spec` moves, as runs grouped by the server that
+   * owns their new place. Runs that stay here are staged at once, without a copy; the caller
+   * sends the others. A delete returns the item it removes.
    */
   move(op: number, spec: MoveSpec): { outgoing: Map<number, Run[]>; removed?: Uint8Array } {
     this.#begin(op);
     const outgoing = new Map<number, Run[]>();
     const add = (run: Run) => {
       const owner = ownerOf(this.#shard.layout, run.first);
+      if (owner === this.#shard.self) return void this.#runs.push(run);
       const runs = outgoing.get(owner);
       if (runs) runs.push(run);
       else outgoing.set(owner, [run]);
@@ -151,7 +172,7 @@ export class ShardRewrite {
     }
     const runs = this.#mergedRuns().sort((a, b) => a.first - b.first);
     this.#checkCovers(runs, from, newLength);
-    this.#shard.replaceFrom(from, runs.map((run) => run.batch));
+    this.#shard.rebuildFrom(from, runs.map((run) => "own" in run ? run.own : run));
     this.#committed = op;
     this.#end();
     return this.#shard.count;
@@ -170,25 +191,17 @@ export class ShardRewrite {
     this.#begin(op);
     const shard = this.#shard;
     const count = shard.positionsBelow(length);
-    const keys: SortKey[] = new Array(count);
-    for (let p = 0; p < count; p++) {
-      const bytes = shard.itemAt(p)!;
-      const key = readSortKey(bytes);
-      if (!key) {
-        this.#end();
-        throw new BadArgument(
-          `cannot sort list '${shard.name}': the item at index ${shard.indexAt(p)} is ` +
-            `${describeUnorderable(bytes)} (only null, booleans, numbers, bigints, Dates and ` +
-            `strings have an order)`,
-        );
-      }
-      keys[p] = key;
+    const keys = KeyColumns.read(count, (visit) => shard.scan(count, visit));
+    if (typeof keys === "number") {
+      this.#end();
+      throw new BadArgument(
+        `cannot sort list '${shard.name}': the item at index ${shard.indexAt(keys)} is ` +
+          `${describeUnorderable(shard.itemAt(keys)!)} (only null, booleans, numbers, bigints, ` +
+          `Dates and strings have an order)`,
+      );
     }
-    const sign = descending ? -1 : 1;
-    // Positions follow index order here, so the position breaks ties: the sort is stable.
-    const order = new Uint32Array(count);
-    for (let p = 0; p < count; p++) order[p] = p;
-    order.sort((a, b) => sign * compareKeys(keys[a], keys[b]) || a - b);
+    // Positions follow index order here, so the sort keeps equal items in index order.
+    const order = sortedOrder(keys, descending);
     this.#sort = { keys, order, descending };
     return count;
   }
@@ -219,7 +232,7 @@ export class ShardRewrite {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const p = sort.order[mid];
-      const before = sign * compareKeys(sort.keys[p], key) || this.#shard.indexAt(p) - origin;
+      const before = sign * compareKeys(sort.keys.key(p), key) || this.#shard.indexAt(p) - origin;
       if (before < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -251,12 +264,10 @@ export class ShardRewrite {
       if (!(cuts[k] <= cuts[k + 1])) throw new BadArgument("sort cuts must not go down");
       if (cuts[k] === cuts[k + 1]) continue;
       const out = new ValueBatchWriter();
-      const origins: number[] = [];
-      for (let t = cuts[k]; t < cuts[k + 1]; t++) {
-        const p = sort.order[t];
-        out.addEncoded(this.#shard.itemAt(p)!);
-        origins.push(this.#shard.indexAt(p));
-      }
+      const positions = sort.order.subarray(cuts[k], cuts[k + 1]);
+      this.#shard.gather(out, positions);
+      const origins = new Float64Array(positions.length);
+      positions.forEach((p, t) => origins[t] = this.#shard.indexAt(p));
       add({ first: k * size, batch: out.take(), origins });
     }
   }
@@ -268,6 +279,7 @@ export class ShardRewrite {
    */
   #mapped(lo: number, length: number, newIndex: (j: number) => number, add: (run: Run) => void) {
     const shard = this.#shard;
+    shard.checkHoldsBelow(length);
     const size = shard.layout.partitionSize;
     for (let j = nextOwnedIndex(shard.layout, shard.self, lo); j < length;) {
       const blockEnd = Math.min(length, (Math.floor(j / size) + 1) * size);
@@ -278,9 +290,13 @@ export class ShardRewrite {
         const room = forwards ? size - (target % size) : (target % size) + 1;
         const count = Math.min(room, blockEnd - j);
         const first = forwards ? target : target - count + 1;
-        const out = new ValueBatchWriter();
-        shard.copyRun(out, forwards ? j : j + count - 1, count, !forwards);
-        add({ first, batch: out.take() });
+        const own = { index: forwards ? j : j + count - 1, count, backwards: !forwards };
+        if (shard.owns(first)) this.#runs.push({ first, own });
+        else {
+          const out = new ValueBatchWriter();
+          shard.copyRun(out, own.index, count, own.backwards);
+          add({ first, batch: out.take() });
+        }
         j += count;
       }
       j = nextOwnedIndex(shard.layout, shard.self, j);
@@ -288,44 +304,57 @@ export class ShardRewrite {
   }
 
   /** Merge each block's sorted shares into one run, in sort order (ties: the old index). */
-  #mergedRuns(): Run[] {
-    const sorted = this.#runs.filter((run) => run.origins);
+  #mergedRuns(): StagedRun[] {
+    const sorted = this.#runs.filter((run): run is Run => "origins" in run && !!run.origins);
     if (sorted.length === 0) return this.#runs;
-    const sign = this.#sort?.descending ? -1 : 1;
+    const descending = this.#sort?.descending ?? false;
     const byBlock = new Map<number, Run[]>();
     for (const run of sorted) {
       const runs = byBlock.get(run.first);
       if (runs) runs.push(run);
       else byBlock.set(run.first, [run]);
     }
-    const merged = this.#runs.filter((run) => !run.origins);
+    const merged = this.#runs.filter((run) => !("origins" in run && run.origins));
     for (const [first, runs] of byBlock) {
-      const items: { key: SortKey; origin: number; bytes: Uint8Array }[] = [];
-      for (const run of runs) {
-        let offset = 0;
-        run.batch.lengths.forEach((length, k) => {
-          const bytes = run.batch.bytes.subarray(offset, offset += length);
-          const key = readSortKey(bytes);
-          if (!key) throw new BadArgument("a sorted run holds an item that has no order");
-          items.push({ key, origin: run.origins![k], bytes });
-        });
+      // Item i of the block: run runOf[i], bytes at[i]…at[i]+size[i] of that run's batch.
+      const total = runs.reduce((sum, run) => sum + run.batch.lengths.length, 0);
+      const runOf = new Uint16Array(total),
+        at = new Uint32Array(total),
+        size = new Uint32Array(total);
+      const origins = new Float64Array(total);
+      const starts = [0];
+      let i = 0;
+      runs.forEach((run, r) => {
+        const { lengths } = run.batch;
+        for (let k = 0, offset = 0; k < lengths.length; offset += lengths[k++], i++) {
+          runOf[i] = r;
+          at[i] = offset;
+          size[i] = lengths[k];
+          origins[i] = run.origins![k];
+        }
+        starts.push(i);
+      });
+      const keys = KeyColumns.read(total, scanBatches(runs.map((run) => run.batch)));
+      if (typeof keys === "number") {
+        throw new BadArgument("a sorted run holds an item with no order");
       }
-      items.sort((a, b) => sign * compareKeys(a.key, b.key) || a.origin - b.origin);
       const out = new ValueBatchWriter();
-      for (const item of items) out.addEncoded(item.bytes);
+      for (const j of mergeRuns(keys, starts, origins, descending)) {
+        out.addEncoded(runs[runOf[j]].batch.bytes, at[j], at[j] + size[j]);
+      }
       merged.push({ first, batch: out.take() });
     }
     return merged;
   }
 
   /** Runs in index order must fill this server's indexes in `from…newLength-1` exactly. */
-  #checkCovers(runs: Run[], from: number, newLength: number): void {
+  #checkCovers(runs: StagedRun[], from: number, newLength: number): void {
     const { layout, self, name } = this.#shard;
     const size = layout.partitionSize;
     let expected = nextOwnedIndex(layout, self, from);
     for (const run of runs) {
       const blockEnd = (Math.floor(run.first / size) + 1) * size;
-      const end = run.first + run.batch.lengths.length;
+      const end = run.first + runLength(run);
       if (run.first !== expected || end > blockEnd || end > newLength) {
         throw new InternalError(
           `rewrite of list '${name}' staged index ${run.first} here where ${expected} was due`,
@@ -359,8 +388,8 @@ export class ShardRewrite {
 }
 
 /**
- * Pack runs into `list.stage` requests of at most `limits` (value bytes, and values — a
- * sorted run's origins count as values too), cutting a run that is too big on its own.
+ * Pack runs into `list.stage` requests of at most `limits` (bytes — a sorted run's origins
+ * included — and values), cutting a run that is too big on its own.
  *
  * @example
  * ```ts
@@ -374,11 +403,11 @@ export function packRuns(runs: Run[], limits: { maxBytes: number; maxItems: numb
   let request: Run[] = [];
   let bytes = 0;
   let items = 0;
-  const cost = (run: Run) => run.batch.lengths.length * (run.origins ? 2 : 1);
+  const weight = (run: Run) => run.batch.bytes.length + (run.origins?.byteLength ?? 0);
   for (const run of runs.flatMap((run) => cutRun(run, limits))) {
     if (
-      request.length > 0 && (bytes + run.batch.bytes.length > limits.maxBytes ||
-        items + cost(run) > limits.maxItems)
+      request.length > 0 &&
+      (bytes + weight(run) > limits.maxBytes || items + run.batch.lengths.length > limits.maxItems)
     ) {
       requests.push(request);
       request = [];
@@ -386,8 +415,8 @@ export function packRuns(runs: Run[], limits: { maxBytes: number; maxItems: numb
       items = 0;
     }
     request.push(run);
-    bytes += run.batch.bytes.length;
-    items += cost(run);
+    bytes += weight(run);
+    items += run.batch.lengths.length;
   }
   if (request.length > 0) requests.push(request);
   return requests;
@@ -395,7 +424,8 @@ export function packRuns(runs: Run[], limits: { maxBytes: number; maxItems: numb
 
 /** A run cut into pieces that each fit `limits` (a piece holds at least one item). */
 function cutRun(run: Run, limits: { maxBytes: number; maxItems: number }): Run[] {
-  const perItem = run.origins ? 2 : 1;
+  // A sorted run's origins take 8 bytes per item on the wire.
+  const extra = run.origins ? ORIGIN_BYTES : 0;
   const pieces: Run[] = [];
   const { bytes, lengths } = run.batch;
   let start = 0;
@@ -406,13 +436,14 @@ function cutRun(run: Run, limits: { maxBytes: number; maxItems: number }): Run[]
     while (
       end < lengths.length &&
       (end === start ||
-        (size + lengths[end] <= limits.maxBytes && (end - start + 1) * perItem <= limits.maxItems))
+        (size + lengths[end] + (end - start + 1) * extra <= limits.maxBytes &&
+          end - start + 1 <= limits.maxItems))
     ) size += lengths[end++];
     pieces.push({
       // A sorted run's `first` names its block (its owner merges it), not its first index.
       first: run.origins ? run.first : run.first + start,
       batch: { bytes: bytes.subarray(offset, offset + size), lengths: lengths.slice(start, end) },
-      origins: run.origins?.slice(start, end),
+      origins: run.origins?.subarray(start, end),
     });
     start = end;
     offset += size;

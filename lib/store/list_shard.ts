@@ -136,6 +136,16 @@ export class ListShard {
     return this.#store.get(p);
   }
 
+  /** Visit the items at local positions `0…count-1` (see ItemStore.scan). */
+  scan(count: number, visit: (bytes: Uint8Array, view: DataView, at: number) => void): void {
+    this.#store.scan(count, visit);
+  }
+
+  /** Copy the items at local positions `positions` into `out`, in that order. */
+  gather(out: ValueBatchWriter, positions: ArrayLike<number>): void {
+    this.#store.gather(out, positions);
+  }
+
   /** The list index of local position `p`. */
   indexAt(p: number): number {
     return indexAt(this.layout, this.self, p);
@@ -146,6 +156,19 @@ export class ListShard {
     if (length <= 0) return 0;
     const next = nextOwnedIndex(this.layout, this.self, length);
     return Math.min(this.#store.length, localOffset(this.layout, next));
+  }
+
+  /** `DataLost` unless this node holds every index it owns below `length`. */
+  checkHoldsBelow(length: number): void {
+    const due = length <= 0
+      ? 0
+      : localOffset(this.layout, nextOwnedIndex(this.layout, this.self, length));
+    if (this.#store.length < due) {
+      throw new DataLost(
+        `list '${this.name}' on ${this.layout.nodes[this.self]} holds ${this.#store.length} ` +
+          `items where ${due} are due (did this server restart? it keeps lists in memory only)`,
+      );
+    }
   }
 
   /**
@@ -165,12 +188,22 @@ export class ListShard {
   }
 
   /**
-   * Replace every item at index `from` or beyond with `batches`, which fill this node's
-   * indexes from `from` on, in order (a rewrite's commit).
+   * Replace every item at index `from` or beyond with `pieces`, which fill this node's indexes
+   * from `from` on, in order (a rewrite's commit): batches, or runs of this node's own items
+   * named by index (read before anything is replaced).
    */
-  replaceFrom(from: number, batches: ValueBatch[]): void {
-    this.truncate(from);
-    for (const batch of batches) this.#store.write(this.#store.length, batch.bytes, batch.lengths);
+  rebuildFrom(
+    from: number,
+    pieces: ({ batch: ValueBatch } | { index: number; count: number; backwards: boolean })[],
+  ): void {
+    const at = localOffset(this.layout, nextOwnedIndex(this.layout, this.self, Math.max(0, from)));
+    this.#lastRemoved = undefined;
+    this.#store.rebuildFrom(
+      at,
+      pieces.map((piece) =>
+        "batch" in piece ? piece : { ...piece, from: localOffset(this.layout, piece.index) }
+      ),
+    );
   }
 
   /** Remove every item at index `from` or beyond; returns how many were removed. */

@@ -12,7 +12,7 @@
  */
 import { BadArgument } from "../wire/errors.ts";
 import { checkBatch } from "../wire/value_batch.ts";
-import type { MoveSpec, Pivot, Run } from "./list_rewrite.ts";
+import { type MoveSpec, ORIGIN_BYTES, type Pivot, type Run } from "./list_rewrite.ts";
 import { MAX_SORT_BLOCKS } from "./sort_cuts.ts";
 
 /**
@@ -71,14 +71,8 @@ export function runsFrom(value: unknown): Run[] {
       throw new BadArgument("a run is [first, bytes, lengths] or [first, bytes, lengths, origins]");
     }
     const batch = checkBatch([run[1], run[2]], "a run's values");
-    const origins = run[3];
-    if (origins === undefined) return { first: run[0], batch };
-    if (
-      !Array.isArray(origins) || origins.length !== batch.lengths.length || !origins.every(isIndex)
-    ) {
-      throw new BadArgument("a sorted run's origins must be one index per value");
-    }
-    return { first: run[0], batch, origins };
+    if (run[3] === undefined) return { first: run[0], batch };
+    return { first: run[0], batch, origins: originsFrom(run[3], batch.lengths.length) };
   });
 }
 
@@ -93,8 +87,28 @@ export function runsFrom(value: unknown): Run[] {
  */
 export function runToWire(run: Run): unknown[] {
   const wire: unknown[] = [run.first, run.batch.bytes, run.batch.lengths];
-  if (run.origins) wire.push(run.origins);
+  if (run.origins) {
+    const bytes = new Uint8Array(run.origins.length * ORIGIN_BYTES);
+    const view = new DataView(bytes.buffer);
+    run.origins.forEach((origin, k) => view.setFloat64(k * ORIGIN_BYTES, origin, true));
+    wire.push(bytes);
+  }
   return wire;
+}
+
+/** A sorted run's origins: `count` little-endian float64 indexes, each a safe integer ≥ 0. */
+function originsFrom(value: unknown, count: number): Float64Array {
+  if (!(value instanceof Uint8Array) || value.length !== count * ORIGIN_BYTES) {
+    throw new BadArgument(`a sorted run's origins must be ${ORIGIN_BYTES} bytes per value`);
+  }
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  const origins = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const origin = view.getFloat64(k * ORIGIN_BYTES, true);
+    if (!isIndex(origin)) throw new BadArgument("a sorted run's origins must be indexes");
+    origins[k] = origin;
+  }
+  return origins;
 }
 
 /**

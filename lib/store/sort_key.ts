@@ -101,6 +101,75 @@ export function readSortKey(bytes: Uint8Array): SortKey | undefined {
   return undefined;
 }
 
+/** What {@link readSimpleKey} found: a rank and number in {@link simpleKey}, or more. */
+export const KeyKind = { Simple: 0, Full: 1, Unorderable: 2 } as const;
+
+/** Where {@link readSimpleKey} leaves what it read. */
+export const simpleKey = { rank: 0, num: 0 };
+
+/**
+ * The fast path of {@link readSortKey}, for reading a million keys: the item at `bytes[at]`
+ * (with `view` over the same buffer) as a rank and number in {@link simpleKey}, allocating
+ * nothing. Strings, bigints beyond 2^53 and NaN answer `Full` (read them with readSortKey);
+ * anything with no order answers `Unorderable`.
+ *
+ * @example
+ * ```ts
+ * import { KeyKind, readSimpleKey, simpleKey } from "./sort_key.ts";
+ * const bytes = new Uint8Array([0xcc, 200]);
+ * readSimpleKey(bytes, new DataView(bytes.buffer), 0) === KeyKind.Simple; // true
+ * simpleKey.num; // 200
+ * ```
+ */
+export function readSimpleKey(bytes: Uint8Array, view: DataView, at: number): number {
+  const b = bytes[at];
+  let num: number;
+  if (b <= 0x7f) num = b;
+  else if (b >= 0xe0) num = b - 0x100;
+  else {
+    switch (b) {
+      case 0xcb:
+        num = view.getFloat64(at + 1);
+        if (num !== num) return KeyKind.Full;
+        break;
+      case 0xcc:
+        num = bytes[at + 1];
+        break;
+      case 0xcd:
+        num = view.getUint16(at + 1);
+        break;
+      case 0xce:
+        num = view.getUint32(at + 1);
+        break;
+      case 0xd0:
+        num = view.getInt8(at + 1);
+        break;
+      case 0xd1:
+        num = view.getInt16(at + 1);
+        break;
+      case 0xd2:
+        num = view.getInt32(at + 1);
+        break;
+      case 0xca:
+        num = view.getFloat32(at + 1);
+        if (num !== num) return KeyKind.Full;
+        break;
+      default: {
+        // Everything else the slow way (nil, booleans and Dates too: they are rarer).
+        const key = readSortKey(bytes.subarray(at));
+        if (!key) return KeyKind.Unorderable;
+        if (key.rank === SortRank.String || key.big !== undefined) return KeyKind.Full;
+        simpleKey.rank = key.rank;
+        simpleKey.num = key.num;
+        return KeyKind.Simple;
+      }
+    }
+  }
+  simpleKey.rank = SortRank.Number;
+  simpleKey.num = num;
+  return KeyKind.Simple;
+}
+
 /** A short name for an encoded item's type, for the error that says it cannot be sorted. */
 export function describeUnorderable(bytes: Uint8Array): string {
   const b = bytes[0];

@@ -91,6 +91,13 @@ export class ScalarWriter {
   /** Append bytes that are already encoded (`bytes[start:end]`, all of it by default). */
   writeRaw(bytes: Uint8Array, start = 0, end = bytes.length): void {
     this.#reserve(end - start);
+    if (end - start <= 16) {
+      // A few bytes are cheaper copied one by one than through a view made for the purpose.
+      const out = this.bytes;
+      for (let i = start, at = this.length; i < end; i++, at++) out[at] = bytes[i];
+      this.length += end - start;
+      return;
+    }
     this.bytes.set(
       start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end),
       this.length,
