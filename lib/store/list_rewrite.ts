@@ -84,6 +84,15 @@ export type Pivot = [Uint8Array, number];
 /** One item a probe offers as a pivot: encoded, its index, and how many items it stands for. */
 export type ProbeSample = [Uint8Array, number, number];
 
+/**
+ * The items a probe offers from one side of the pivot, as they travel: the items back to back
+ * with their lengths (a value batch), their indexes, and how many items each stands for.
+ */
+export type ProbeSide = [Uint8Array, number[], number[], number];
+
+/** Items a probe offers from each side of the pivot, evenly spaced. */
+export const PROBE_SAMPLES = 32;
+
 /** Bytes per item of a sorted run's origins on the wire (a float64 each). */
 export const ORIGIN_BYTES = 8;
 
@@ -209,8 +218,8 @@ export class ShardRewrite {
   /**
    * Answer the home's search for the places where blocks start in sorted order. For each
    * query `[lo, hi, pivot]` (a range of this server's sorted items, and an item to compare
-   * with, or null): how many items of `lo…hi-1` come before the pivot (`c`), and a middle
-   * item of `lo…c-1` and of `c…hi-1` to offer as the next pivot.
+   * with, or null): how many items of `lo…hi-1` come before the pivot (`c`), and evenly
+   * spaced items of `lo…c-1` and of `c…hi-1` to offer as the next pivot.
    */
   probe(op: number, queries: [number, number, Pivot | null][]): unknown[] {
     const sort = this.#sortState(op);
@@ -220,7 +229,7 @@ export class ShardRewrite {
         throw new BadArgument(`a probe range ${lo}…${hi} is outside 0…${count}`);
       }
       const c = pivot ? this.#countBefore(sort, lo, hi, pivot) : lo;
-      return [c, this.#middle(sort, lo, c), this.#middle(sort, c, hi)];
+      return [c, this.#samples(sort, lo, c), this.#samples(sort, c, hi)];
     });
   }
 
@@ -239,10 +248,19 @@ export class ShardRewrite {
     return lo;
   }
 
-  #middle(sort: SortState, lo: number, hi: number): ProbeSample | null {
-    if (hi <= lo) return null;
-    const p = sort.order[(lo + hi) >>> 1];
-    return [this.#shard.itemAt(p)!.slice(), this.#shard.indexAt(p), hi - lo];
+  /** Up to {@link PROBE_SAMPLES} items of `lo…hi-1`, evenly spaced, each standing for its share. */
+  #samples(sort: SortState, lo: number, hi: number): ProbeSide | null {
+    const count = Math.min(PROBE_SAMPLES, hi - lo);
+    if (count === 0) return null;
+    const out = new ValueBatchWriter();
+    const origins: number[] = [];
+    for (let j = 0; j < count; j++) {
+      const p = sort.order[lo + Math.floor(((j + 0.5) * (hi - lo)) / count)];
+      out.addEncoded(this.#shard.itemAt(p)!);
+      origins.push(this.#shard.indexAt(p));
+    }
+    const { bytes, lengths } = out.take();
+    return [bytes, lengths, origins, (hi - lo) / count];
   }
 
   #sortState(op: number): SortState {

@@ -6,9 +6,11 @@
  * which block, and every item moves once, to the server that owns its place.
  *
  * Items compare by sort key, then by their index before the sort, so no two are equal: the
- * counts are exact and the sort is stable. Each round offers, per server, the middle item of
- * its remaining range; the pivot is their median weighted by range size, so every round
- * removes at least a quarter of the candidates: about log₄⁄₃(n) rounds in the worst case.
+ * counts are exact and the sort is stable. Each round, every server offers a few evenly spaced
+ * items of its remaining range. The next pivot is the offered item at the place where the
+ * boundary should fall, guessed from the counts (interpolation: a few rounds when the keys are
+ * spread evenly) — every other round, their weighted median instead, which removes at least a
+ * quarter of the candidates whatever the keys: O(log n) rounds in the worst case.
  *
  * @example
  * ```ts
@@ -18,7 +20,8 @@
  * @module
  */
 import { BadArgument, InternalError } from "../wire/errors.ts";
-import type { Pivot, ProbeSample } from "./list_rewrite.ts";
+import type { Pivot, ProbeSample, ProbeSide } from "./list_rewrite.ts";
+import { checkBatch, splitBatch } from "../wire/value_batch.ts";
 import { compareKeys, readSortKey } from "./sort_key.ts";
 
 /** A sort may cut a list into at most this many blocks (it keeps a few numbers per block). */
@@ -46,6 +49,8 @@ interface Target {
   hi: number[];
   pivot: Pivot | null;
   pivotNode: number;
+  /** Candidates left after the last interpolated round (Infinity after a median round). */
+  span: number;
   cut?: number[];
 }
 
@@ -80,6 +85,7 @@ export async function sortCuts(input: SortCutInput): Promise<number[][]> {
       hi: [...counts],
       pivot: null,
       pivotNode: -1,
+      span: Infinity,
     });
   }
   // Only one server holds items: its sorted order is the answer.
@@ -98,7 +104,7 @@ export async function sortCuts(input: SortCutInput): Promise<number[][]> {
 
 /** One server's answers to every active target, in requests of {@link PROBE_QUERIES}. */
 async function probeAll(input: SortCutInput, node: number, active: Target[]) {
-  const answers: [number, ProbeSample | null, ProbeSample | null][] = [];
+  const answers: [number, ProbeSample[], ProbeSample[]][] = [];
   for (let i = 0; i < active.length; i += PROBE_QUERIES) {
     const queries = active.slice(i, i + PROBE_QUERIES).map((t): [number, number, Pivot | null] => [
       t.lo[node],
@@ -109,7 +115,12 @@ async function probeAll(input: SortCutInput, node: number, active: Target[]) {
     if (!Array.isArray(got) || got.length !== queries.length) {
       throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
     }
-    answers.push(...(got as [number, ProbeSample | null, ProbeSample | null][]));
+    for (const answer of got) {
+      if (!Array.isArray(answer) || answer.length !== 3) {
+        throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
+      }
+      answers.push([answer[0], samplesOf(answer[1]), samplesOf(answer[2])]);
+    }
   }
   return answers;
 }
@@ -118,7 +129,7 @@ async function probeAll(input: SortCutInput, node: number, active: Target[]) {
 function narrow(
   input: SortCutInput,
   target: Target,
-  answers: [number, ProbeSample | null, ProbeSample | null][],
+  answers: [number, ProbeSample[], ProbeSample[]][],
 ): void {
   const counts = answers.map(([c], node) => {
     if (!Number.isSafeInteger(c) || c < target.lo[node] || c > target.hi[node]) {
@@ -141,9 +152,12 @@ function narrow(
   if (target.cut) return;
   const candidates: { sample: ProbeSample; node: number; weight: number }[] = [];
   answers.forEach(([, lower, higher], node) => {
-    const weight = target.hi[node] - target.lo[node];
-    const sample = upper ? higher : lower;
-    if (weight > 0 && sample) candidates.push({ sample, node, weight });
+    if (target.hi[node] - target.lo[node] === 0) return;
+    for (const sample of upper ? higher : lower) {
+      // The pivot itself is out of the range now; an offered sample never is otherwise.
+      if (node === target.pivotNode && sample[1] === target.pivot?.[1]) continue;
+      candidates.push({ sample, node, weight: sample[2] });
+    }
   });
   if (candidates.length === 0) throw new InternalError("the sort's block search ran dry");
   const sign = input.descending ? -1 : 1;
@@ -152,11 +166,40 @@ function narrow(
     throw new InternalError("a sort probe offered an unorderable item");
   }
   keyed.sort((a, b) => sign * compareKeys(a.key!, b.key!) || a.sample[1] - b.sample[1]);
-  const half = sum(keyed.map((c) => c.weight)) / 2;
+  const low = sum(target.lo);
+  // Interpolate while that removes at least a quarter of the candidates each round; when it
+  // does not, take the median once (which does, whatever the keys).
+  const span = sum(target.hi) - low;
+  const interpolate = span <= target.span * 0.75;
+  const share = interpolate ? (target.rank - low) / span : 0.5;
+  target.span = interpolate ? span : Infinity;
+  // Aim one sample past the guess, away from the bound that just moved: the next pivot then
+  // most likely lands on the other side of the boundary, so both bounds close in.
+  const total = sum(keyed.map((c) => c.weight));
+  const nudge = (upper ? 1 : -1) * (total / keyed.length);
+  const goal = Math.min(total, Math.max(0, total * share + (interpolate ? nudge : 0)));
   let seen = 0;
-  const median = keyed.find((c) => (seen += c.weight) >= half)!;
+  const median = keyed.find((c) => (seen += c.weight) >= goal) ?? keyed[keyed.length - 1];
   target.pivot = [median.sample[0], median.sample[1]];
   target.pivotNode = median.node;
+}
+
+/** The samples of one side of a probe answer (see {@link ProbeSide}). */
+function samplesOf(side: unknown): ProbeSample[] {
+  if (side === null) return [];
+  const [bytes, lengths, origins, weight] = Array.isArray(side) ? side as ProbeSide : [];
+  const batch = checkBatch([bytes, lengths], "probe samples");
+  if (
+    !Array.isArray(origins) || origins.length !== batch.lengths.length ||
+    typeof weight !== "number" || !(weight > 0)
+  ) {
+    throw new InternalError("a sort probe answered samples with the wrong shape");
+  }
+  return splitBatch(batch, batch.lengths.map(() => 1)).map((one, k) => [
+    one.bytes,
+    origins[k],
+    weight,
+  ]);
 }
 
 function sum(values: number[]): number {
