@@ -149,6 +149,17 @@ Deno.test("bad input never takes the list server down", async (t) => {
       [ListOp.Open, ["x", { nodes: [address], partitionSize: -1 }, 0], "partitionSize"],
       [ListOp.Open, ["x", { nodes: [address], partitionSize: 5 }, 3], "node index 3"],
       [ListOp.Find, [witnessName, "x", 10], "value must be bytes"],
+      [ListOp.Insert, [witnessName, "1", new Uint8Array([1])], "index must be an integer"],
+      [ListOp.Insert, [witnessName, 0, "x"], "value must be bytes"],
+      [ListOp.Insert, [witnessName, 0], "takes 3 argument(s)"],
+      [ListOp.Pop, [witnessName, 1.5], "index must be an integer"],
+      [ListOp.Delete, [witnessName, "0"], "index must be an integer"],
+      [ListOp.Remove, [witnessName], "takes 2 argument(s)"],
+      [ListOp.Remove, [witnessName, 7], "value must be bytes"],
+      [ListOp.Reverse, [witnessName, true], "takes 1 argument(s)"],
+      [ListOp.Clear, [witnessName, 0], "takes 1 argument(s)"],
+      [ListOp.Sort, [witnessName, "yes"], "descending must be a boolean"],
+      [ListOp.Sort, [witnessName], "takes 2 argument(s)"],
     ];
     let id = 1;
     for (const [op, args, message] of cases) {
@@ -183,6 +194,20 @@ Deno.test("bad input never takes the list server down", async (t) => {
     assertError(await raw.read(), 3, "UNSUPPORTED");
     await raw.send([Kind.Request, 5, ListOp.Truncate, [witnessName, 0]]);
     assertError(await raw.read(), 5, "UNSUPPORTED");
+    const rewriteSteps: [string, unknown[]][] = [
+      [ListOp.Move, [witnessName, 1, ["reverse", 50]]],
+      [ListOp.Stage, [witnessName, 1, []]],
+      [ListOp.Commit, [witnessName, 1, 0, 0]],
+      [ListOp.Abort, [witnessName, 1]],
+      [ListOp.SortPrepare, [witnessName, 1, 50, false]],
+      [ListOp.SortProbe, [witnessName, 1, []]],
+    ];
+    let id = 7;
+    for (const [op, args] of rewriteSteps) {
+      await raw.send([Kind.Request, id, op, args]);
+      assertError(await raw.read(), id, "UNSUPPORTED", "for list servers");
+      id += 2;
+    }
     await stillServing();
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { List } from "../mod.ts";
-import { IndexError, NotFound } from "../lib/wire/errors.ts";
+import { IndexError, NotFound, Unavailable } from "../lib/wire/errors.ts";
 import { rejectsWith } from "./support/assert.ts";
 import { startServers, uniqueName } from "./support/cluster.ts";
 import { seededRandom } from "./support/random.ts";
@@ -15,6 +15,25 @@ import { repoPath, runScript } from "./support/process.ts";
 function insertAt(index: number, length: number): number {
   return index < 0 ? Math.max(0, length + index) : Math.min(index, length);
 }
+
+Deno.test("an edit that cannot reach a server changes nothing and says so", async () => {
+  await using servers = await startServers(2);
+  const nodes = servers.addresses;
+  await using li = await List.open(uniqueName("lost"), { nodes, partitionSize: 2 });
+  await li.extend([0, 1, 2, 3, 4, 5, 6, 7]);
+  await servers.processes[1].stop("SIGKILL");
+  for (
+    const edit of [() => li.insert(1, "x"), () => li.delete(0), () => li.reverse(), () => li.sort()]
+  ) {
+    const error = await edit().then(() => undefined, (e) => e);
+    assert.ok(error instanceof Unavailable, String(error));
+    assert.match(error.message, /unchanged/);
+  }
+  // The home's own items are untouched, and its reads are not held by a staged rewrite.
+  assert.equal(await li.at(0), 0);
+  assert.equal(await li.at(5), 5);
+  assert.equal(await li.length(), 8);
+});
 
 Deno.test("List edits on three servers match Python's list", async (t) => {
   await using servers = await startServers(3);

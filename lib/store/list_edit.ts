@@ -205,7 +205,7 @@ export class ListEditor {
     await Promise.allSettled(
       this.#nodes().map((node) => this.#call(node, ListOp.Abort, [this.#name, op])),
     );
-    if (error instanceof Unavailable && !(error instanceof Unreachable)) {
+    if (error instanceof Unavailable) {
       return new Unreachable(`${error.message} (the list is unchanged)`, { cause: error });
     }
     return error;

@@ -13,7 +13,7 @@
 import { BadArgument } from "../wire/errors.ts";
 import { checkBatch } from "../wire/value_batch.ts";
 import { type MoveSpec, ORIGIN_BYTES, type Pivot, type Run } from "./list_rewrite.ts";
-import { MAX_SORT_BLOCKS } from "./sort_cuts.ts";
+import { MAX_SORT_BLOCKS, PROBE_QUERIES } from "./sort_cuts.ts";
 
 /**
  * A `list.move` spec from the wire: `["shift", at, delta, length, value|null]`,
@@ -121,7 +121,9 @@ function originsFrom(value: unknown, count: number): Float64Array {
  * ```
  */
 export function probeQueriesFrom(value: unknown): [number, number, Pivot | null][] {
-  if (!Array.isArray(value)) throw new BadArgument("probe queries must be an array");
+  if (!Array.isArray(value) || value.length > PROBE_QUERIES) {
+    throw new BadArgument(`probe queries must be an array of at most ${PROBE_QUERIES}`);
+  }
   return value.map((query) => {
     if (!Array.isArray(query) || query.length !== 3 || !isIndex(query[0]) || !isIndex(query[1])) {
       throw new BadArgument("a probe query is [lo, hi, pivot or null]");
