@@ -1,0 +1,125 @@
+/**
+ * A rewrite whose commit is lost on one server, which no real network does on cue: two list
+ * shards in this process, each with its real rewrite state, driven by the real home editor and
+ * sequencer over a call function that loses the answers we tell it to. The list must end up
+ * exactly as if nothing had been lost — the commit finished before the next operation — and a
+ * failed move must leave it unchanged.
+ */
+import assert from "node:assert/strict";
+import { ListShard } from "../lib/store/list_shard.ts";
+import { ShardRewrite } from "../lib/store/list_rewrite.ts";
+import { ListEditor, type NodeCall } from "../lib/store/list_edit.ts";
+import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
+import { moveSpecFrom, runsFrom, runToWire } from "../lib/store/rewrite_args.ts";
+import { ListOp, ownerOf } from "../lib/wire/list_protocol.ts";
+import { Unavailable } from "../lib/wire/errors.ts";
+import { decodeValue, encodeValue } from "../lib/wire/codec.ts";
+import { ValueBatchWriter } from "../lib/wire/value_batch.ts";
+
+const layout = { nodes: ["127.0.0.1:1", "127.0.0.1:2"], partitionSize: 2 };
+
+/** Two shards holding 0…length-1, a home editor over them, and a switch to lose answers. */
+function twoShards(length: number) {
+  const shards = [0, 1].map((k) => new ListShard("l", layout, k));
+  for (let i = 0; i < length; i++) {
+    const writer = new ValueBatchWriter();
+    writer.add(i);
+    shards[ownerOf(layout, i)].store(i, writer.take());
+  }
+  const rewrites = shards.map((shard) => new ShardRewrite(shard));
+  /** Answers to lose (`op@node`): the step runs, then its answer is lost. */
+  const lose: string[] = [];
+  /** Requests to lose (`op@node`): the step never runs. */
+  const drop: string[] = [];
+  const call: NodeCall = async (node, op, args) => {
+    const d = drop.indexOf(`${op}@${node}`);
+    if (d >= 0) {
+      drop.splice(d, 1);
+      throw new Unavailable(`connection to ${layout.nodes[node]} was lost`);
+    }
+    const result = await step(node, op, args);
+    const k = lose.indexOf(`${op}@${node}`);
+    if (k >= 0) {
+      lose.splice(k, 1);
+      throw new Unavailable(`connection to ${layout.nodes[node]} was lost`);
+    }
+    return result;
+  };
+  const step = async (node: number, op: string, args: unknown[]): Promise<unknown> => {
+    const [, id] = args as [string, number];
+    const rewrite = rewrites[node];
+    if (op === ListOp.Move) {
+      const { outgoing, removed } = rewrite.move(id, moveSpecFrom(args[2]));
+      for (const [to, runs] of outgoing) {
+        // Through the wire form, as a real list.stage would be.
+        rewrites[to].stage(id, runsFrom(runs.map(runToWire)));
+      }
+      return removed ?? null;
+    }
+    if (op === ListOp.Commit) return rewrite.commit(id, args[2] as number, args[3] as number);
+    if (op === ListOp.Abort) return rewrite.abort(id);
+    if (op === ListOp.Truncate) return shards[node].truncate(args[1] as number);
+    throw new Error(`unexpected ${op}`);
+  };
+  const placement: Placement = {
+    place: () => {
+      throw new Error("no appends here");
+    },
+    take: () => {
+      throw new Error("no pops here");
+    },
+  };
+  const sequencer = new Sequencer(placement);
+  sequencer.length = length;
+  const editor = new ListEditor(shards[0], sequencer, placement, call);
+  placement.repair = (l) => editor.finishPending() ?? Promise.resolve(l);
+  const items = () => {
+    const out: unknown[] = [];
+    for (let i = 0; i < sequencer.length; i++) {
+      out.push(decodeValue(shards[ownerOf(layout, i)].get(i)!));
+    }
+    return out;
+  };
+  return { shards, sequencer, editor, lose, drop, items };
+}
+
+Deno.test("a commit whose answers are lost is finished before the next operation", async () => {
+  const { editor, lose, items, sequencer } = twoShards(9);
+  const model: unknown[] = Array.from({ length: 9 }, (_, i) => i);
+  // Node 1 commits, but both answers are lost: the reverse fails, in doubt.
+  lose.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
+  const error = await editor.reverse().then(() => undefined, (e) => e);
+  assert.ok(error instanceof Unavailable, String(error));
+  assert.match(error.message, /not yet all/);
+  model.reverse();
+  // The next operation first sends the commit again (node 1 answers it a second time), then
+  // runs: the insert lands in the reversed list.
+  await editor.insert(3, encodeValue("x"));
+  model.splice(3, 0, "x");
+  assert.equal(sequencer.length, model.length);
+  assert.deepEqual(items(), model);
+});
+
+Deno.test("a commit that never reached one server is sent again", async () => {
+  const { editor, drop, items } = twoShards(7);
+  const model: unknown[] = Array.from({ length: 7 }, (_, i) => i);
+  // Both attempts to commit on node 1 are lost on the way: node 0 has committed, node 1 not.
+  drop.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
+  const error = await editor.deleteAt(2).then(() => undefined, (e) => e);
+  assert.ok(error instanceof Unavailable, String(error));
+  model.splice(2, 1);
+  await editor.insert(0, encodeValue("first"));
+  model.unshift("first");
+  assert.deepEqual(items(), model);
+});
+
+Deno.test("a move that fails leaves the list unchanged and nothing staged", async () => {
+  const { editor, lose, items } = twoShards(8);
+  lose.push(`${ListOp.Move}@1`);
+  const error = await editor.insert(1, encodeValue("x")).then(() => undefined, (e) => e);
+  assert.ok(error instanceof Unavailable, String(error));
+  assert.match(error.message, /unchanged/);
+  assert.deepEqual(items(), [0, 1, 2, 3, 4, 5, 6, 7]);
+  await editor.insert(1, encodeValue("y"));
+  assert.deepEqual(items(), [0, "y", 1, 2, 3, 4, 5, 6, 7]);
+});
