@@ -45,7 +45,7 @@ function twoShards(length: number) {
     }
     return result;
   };
-  const step = async (node: number, op: string, args: unknown[]): Promise<unknown> => {
+  const step = (node: number, op: string, args: unknown[]): unknown => {
     const [, id] = args as [string, number];
     const rewrite = rewrites[node];
     if (op === ListOp.Move) {
