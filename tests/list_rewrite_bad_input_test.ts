@@ -35,9 +35,10 @@ Deno.test("malformed rewrite steps from a peer are refused and change nothing", 
       [ListOp.Stage, [name, 2, [[3, bytes, [1], [1]]]], BadArgument, "8 bytes per value"],
       [ListOp.Stage, [name, 2, "runs"], BadArgument, "runs must be an array"],
       [ListOp.Commit, [name, 99, 0, 20], DataLost, "no rewrite 99 is staged"],
-      [ListOp.SortProbe, [name, 5, [[0, 1, null]]], BadArgument, "no sort 5"],
+      [ListOp.SortProbe, [name, 5, [[0, 1, []]]], BadArgument, "no sort 5"],
       [ListOp.SortPrepare, [name, 6, 20, "up"], BadArgument, "descending must be a boolean"],
-      [ListOp.SortProbe, [name, 6, [[0, 1, null]]], BadArgument, "no sort 6"],
+      [ListOp.SortProbe, [name, 6, [[0, 1, []]]], BadArgument, "no sort 6"],
+      [ListOp.SortProbe, [name, 6, [[0, 1, null]]], BadArgument, "a probe query is"],
     ];
     for (const [op, args, ErrorClass, message] of cases) {
       const error = await peer.request(op, args).then(() => undefined, (e) => e);
@@ -46,17 +47,24 @@ Deno.test("malformed rewrite steps from a peer are refused and change nothing", 
     }
     // A sort prepared on one server only, probed with nonsense, then dropped.
     assert.equal(await peer.request(ListOp.SortPrepare, [name, 7, 20, false]), 9);
-    for (const queries of [[[0, 99, null]], [[0, 3, [bytes, "x"]]], "q", [[5, 2, null]]]) {
+    const pivots = [[bytes, 0], [bytes, 1], [bytes, 2]];
+    for (
+      const queries of [[[0, 99, []]], [[0, 3, [[bytes, "x"]]]], "q", [[5, 2, []]], [[
+        0,
+        3,
+        pivots,
+      ]]]
+    ) {
       const error = await peer.request(ListOp.SortProbe, [name, 7, queries]).then(
         () => undefined,
         (e) => e,
       );
       assert.ok(error instanceof BadArgument, `probe ${JSON.stringify(queries)}: ${error}`);
     }
-    const unorderable = await peer.request(ListOp.SortProbe, [name, 7, [[0, 9, [
+    const unorderable = await peer.request(ListOp.SortProbe, [name, 7, [[0, 9, [[
       new Uint8Array([0x90]),
       0,
-    ]]]]).then(() => undefined, (e) => e);
+    ]]]]]).then(() => undefined, (e) => e);
     assert.ok(unorderable instanceof BadArgument, String(unorderable));
     await peer.request(ListOp.Abort, [name, 7]);
     // A staged rewrite that is never committed holds reads on that server until it is

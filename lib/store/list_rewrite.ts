@@ -32,7 +32,7 @@ import { BadArgument, DataLost, InternalError } from "../wire/errors.ts";
 import { nextOwnedIndex, ownerOf } from "../wire/list_protocol.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import type { ListShard } from "./list_shard.ts";
-import { compareKeys, describeUnorderable, readSortKey } from "./sort_key.ts";
+import { describeUnorderable, readSortKey } from "./sort_key.ts";
 import { KeyColumns, mergeRuns, scanBatches, sortedOrder } from "./sort_columns.ts";
 
 /**
@@ -91,7 +91,10 @@ export type ProbeSample = [Uint8Array, number, number];
 export type ProbeSide = [Uint8Array, number[], number[], number];
 
 /** Items a probe offers from each side of the pivot, evenly spaced. */
-export const PROBE_SAMPLES = 32;
+export const PROBE_SAMPLES = 8;
+
+/** Pivots one probe query may carry. */
+export const MAX_PIVOTS = 2;
 
 /** Bytes per item of a sorted run's origins on the wire (a float64 each). */
 export const ORIGIN_BYTES = 8;
@@ -110,6 +113,8 @@ export class ShardRewrite {
   #committed: number | undefined;
   #waiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Builds the samples of a probe's answers (one writer, reused). */
+  readonly #sampleWriter = new ValueBatchWriter();
 
   /** The rewrite state of `shard`. */
   constructor(shard: ListShard) {
@@ -217,19 +222,29 @@ export class ShardRewrite {
 
   /**
    * Answer the home's search for the places where blocks start in sorted order. For each
-   * query `[lo, hi, pivot]` (a range of this server's sorted items, and an item to compare
-   * with, or null): how many items of `lo…hi-1` come before the pivot (`c`), and evenly
-   * spaced items of `lo…c-1` and of `c…hi-1` to offer as the next pivot.
+   * query `[lo, hi, pivots]` (a range of this server's sorted items, and up to two items to
+   * compare with, in sort order): for each pivot, how many items of `lo…hi-1` come before it,
+   * and evenly spaced items of each part the pivots cut the range into, to offer as the next
+   * pivots.
    */
-  probe(op: number, queries: [number, number, Pivot | null][]): unknown[] {
+  probe(op: number, queries: [number, number, Pivot[]][]): unknown[] {
     const sort = this.#sortState(op);
     const count = sort.order.length;
-    return queries.map(([lo, hi, pivot]) => {
+    return queries.map(([lo, hi, pivots]) => {
       if (!(0 <= lo && lo <= hi && hi <= count)) {
         throw new BadArgument(`a probe range ${lo}…${hi} is outside 0…${count}`);
       }
-      const c = pivot ? this.#countBefore(sort, lo, hi, pivot) : lo;
-      return [c, this.#samples(sort, lo, c), this.#samples(sort, c, hi)];
+      // The pivots come in sort order, so each count starts where the last one ended.
+      const cuts = [lo];
+      for (const pivot of pivots) {
+        cuts.push(this.#countBefore(sort, cuts[cuts.length - 1], hi, pivot));
+      }
+      cuts.push(hi);
+      const sides = [];
+      for (let j = 0; j + 1 < cuts.length; j++) {
+        sides.push(this.#samples(sort, cuts[j], cuts[j + 1]));
+      }
+      return [cuts.slice(1, -1), sides];
     });
   }
 
@@ -241,7 +256,7 @@ export class ShardRewrite {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const p = sort.order[mid];
-      const before = sign * compareKeys(sort.keys.key(p), key) || this.#shard.indexAt(p) - origin;
+      const before = sign * sort.keys.compareWith(p, key) || this.#shard.indexAt(p) - origin;
       if (before < 0) lo = mid + 1;
       else hi = mid;
     }
@@ -252,13 +267,15 @@ export class ShardRewrite {
   #samples(sort: SortState, lo: number, hi: number): ProbeSide | null {
     const count = Math.min(PROBE_SAMPLES, hi - lo);
     if (count === 0) return null;
-    const out = new ValueBatchWriter();
+    const out = this.#sampleWriter;
     const origins: number[] = [];
+    const positions: number[] = [];
     for (let j = 0; j < count; j++) {
       const p = sort.order[lo + Math.floor(((j + 0.5) * (hi - lo)) / count)];
-      out.addEncoded(this.#shard.itemAt(p)!);
+      positions.push(p);
       origins.push(this.#shard.indexAt(p));
     }
+    this.#shard.gather(out, positions);
     const { bytes, lengths } = out.take();
     return [bytes, lengths, origins, (hi - lo) / count];
   }

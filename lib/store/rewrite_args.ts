@@ -12,7 +12,7 @@
  */
 import { BadArgument } from "../wire/errors.ts";
 import { checkBatch } from "../wire/value_batch.ts";
-import { type MoveSpec, ORIGIN_BYTES, type Pivot, type Run } from "./list_rewrite.ts";
+import { MAX_PIVOTS, type MoveSpec, ORIGIN_BYTES, type Pivot, type Run } from "./list_rewrite.ts";
 import { MAX_SORT_BLOCKS, PROBE_QUERIES } from "./sort_cuts.ts";
 
 /**
@@ -112,31 +112,34 @@ function originsFrom(value: unknown, count: number): Float64Array {
 }
 
 /**
- * `list.sortProbe` queries from the wire: `[lo, hi, pivot]`, the pivot `[bytes, index]` or null.
+ * `list.sortProbe` queries from the wire: `[lo, hi, pivots]`, each pivot `[bytes, index]`.
  *
  * @example
  * ```ts
  * import { probeQueriesFrom } from "./rewrite_args.ts";
- * probeQueriesFrom([[0, 5, null]]); // [[0, 5, null]]
+ * probeQueriesFrom([[0, 5, []]]); // [[0, 5, []]]
  * ```
  */
-export function probeQueriesFrom(value: unknown): [number, number, Pivot | null][] {
+export function probeQueriesFrom(value: unknown): [number, number, Pivot[]][] {
   if (!Array.isArray(value) || value.length > PROBE_QUERIES) {
     throw new BadArgument(`probe queries must be an array of at most ${PROBE_QUERIES}`);
   }
   return value.map((query) => {
-    if (!Array.isArray(query) || query.length !== 3 || !isIndex(query[0]) || !isIndex(query[1])) {
-      throw new BadArgument("a probe query is [lo, hi, pivot or null]");
-    }
-    const pivot = query[2];
     if (
-      pivot !== null &&
-      !(Array.isArray(pivot) && pivot.length === 2 && pivot[0] instanceof Uint8Array &&
-        isIndex(pivot[1]))
+      !Array.isArray(query) || query.length !== 3 || !isIndex(query[0]) || !isIndex(query[1]) ||
+      !Array.isArray(query[2]) || query[2].length > MAX_PIVOTS
     ) {
-      throw new BadArgument("a probe pivot is [bytes, index]");
+      throw new BadArgument(`a probe query is [lo, hi, up to ${MAX_PIVOTS} pivots]`);
     }
-    return [query[0], query[1], pivot as Pivot | null];
+    for (const pivot of query[2]) {
+      if (
+        !(Array.isArray(pivot) && pivot.length === 2 && pivot[0] instanceof Uint8Array &&
+          isIndex(pivot[1]))
+      ) {
+        throw new BadArgument("a probe pivot is [bytes, index]");
+      }
+    }
+    return [query[0], query[1], query[2] as Pivot[]];
   });
 }
 

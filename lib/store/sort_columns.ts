@@ -116,6 +116,17 @@ export class KeyColumns {
       { rank: this.ranks[i], num: this.nums[i], big: undefined, str: undefined };
   }
 
+  /** Compare item `i` with `key`, allocating nothing when both are plain numbers and such. */
+  compareWith(i: number, key: SortKey): number {
+    if (this.full?.[i] || key.str || key.big !== undefined || key.num !== key.num) {
+      return compareKeys(this.key(i), key);
+    }
+    const rank = this.ranks[i] - key.rank;
+    if (rank !== 0) return rank;
+    const x = this.nums[i], y = key.num + 0;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+
   /** Compare items `i` and `j` by key. */
   compare(i: number, j: number): number {
     const full = this.full;

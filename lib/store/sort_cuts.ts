@@ -38,8 +38,8 @@ export interface SortCutInput {
   length: number;
   partitionSize: number;
   descending: boolean;
-  /** Ask server `node` the queries `[lo, hi, pivot]`; it answers `[c, lower, upper]` each. */
-  probe(node: number, queries: [number, number, Pivot | null][]): Promise<unknown[]>;
+  /** Ask server `node` the queries `[lo, hi, pivots]`; it answers `[counts, sides]` each. */
+  probe(node: number, queries: [number, number, Pivot[]][]): Promise<unknown[]>;
 }
 
 interface Target {
@@ -47,8 +47,9 @@ interface Target {
   rank: number;
   lo: number[];
   hi: number[];
-  pivot: Pivot | null;
-  pivotNode: number;
+  /** The pivots of the next round, in sort order, and the server each one is on. */
+  pivots: Pivot[];
+  pivotNodes: number[];
   /** Candidates left after the last interpolated round (Infinity after a median round). */
   span: number;
   cut?: number[];
@@ -83,8 +84,8 @@ export async function sortCuts(input: SortCutInput): Promise<number[][]> {
       rank: k * partitionSize,
       lo: counts.map(() => 0),
       hi: [...counts],
-      pivot: null,
-      pivotNode: -1,
+      pivots: [],
+      pivotNodes: [],
       span: Infinity,
     });
   }
@@ -102,61 +103,75 @@ export async function sortCuts(input: SortCutInput): Promise<number[][]> {
   return counts.map((count, node) => [0, ...targets.map((t) => t.cut![node]), count]);
 }
 
+/** One server's answer to one query: a count per pivot, and the samples of each part. */
+type Answer = [number[], ProbeSample[][]];
+
 /** One server's answers to every active target, in requests of {@link PROBE_QUERIES}. */
-async function probeAll(input: SortCutInput, node: number, active: Target[]) {
-  const answers: [number, ProbeSample[], ProbeSample[]][] = [];
+async function probeAll(input: SortCutInput, node: number, active: Target[]): Promise<Answer[]> {
+  const answers: Answer[] = [];
   for (let i = 0; i < active.length; i += PROBE_QUERIES) {
-    const queries = active.slice(i, i + PROBE_QUERIES).map((t): [number, number, Pivot | null] => [
-      t.lo[node],
-      t.hi[node],
-      t.pivot,
-    ]);
+    const batch = active.slice(i, i + PROBE_QUERIES);
+    const queries = batch.map((t): [number, number, Pivot[]] => [t.lo[node], t.hi[node], t.pivots]);
     const got = await input.probe(node, queries);
     if (!Array.isArray(got) || got.length !== queries.length) {
       throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
     }
-    for (const answer of got) {
-      if (!Array.isArray(answer) || answer.length !== 3) {
+    got.forEach((answer, q) => {
+      const pivots = batch[q].pivots.length;
+      if (
+        !Array.isArray(answer) || answer.length !== 2 || !Array.isArray(answer[0]) ||
+        answer[0].length !== pivots || !Array.isArray(answer[1]) ||
+        answer[1].length !== pivots + 1
+      ) {
         throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
       }
-      answers.push([answer[0], samplesOf(answer[1]), samplesOf(answer[2])]);
-    }
+      answers.push([answer[0], answer[1].map(samplesOf)]);
+    });
   }
   return answers;
 }
 
-/** Narrow one target's ranges with the servers' answers, and pick its next pivot. */
-function narrow(
-  input: SortCutInput,
-  target: Target,
-  answers: [number, ProbeSample[], ProbeSample[]][],
-): void {
-  const counts = answers.map(([c], node) => {
-    if (!Number.isSafeInteger(c) || c < target.lo[node] || c > target.hi[node]) {
-      throw new InternalError(`server ${node} answered a sort probe with count ${c}`);
-    }
-    return c;
-  });
-  const before = sum(counts);
-  if (target.pivot && before === target.rank) {
-    target.cut = counts;
+/**
+ * Narrow one target's ranges with the servers' answers, and pick its next pivots: with each
+ * pivot's counts, the boundary falls in one part of the range (before the first pivot, between
+ * two, or after the last), which becomes the new range.
+ */
+function narrow(input: SortCutInput, target: Target, answers: Answer[]): void {
+  const pivots = target.pivots.length;
+  const counts = target.pivots.map((_, j) =>
+    answers.map(([c], node) => {
+      const count = c[j];
+      const floor = j === 0 ? target.lo[node] : c[j - 1];
+      if (!Number.isSafeInteger(count) || count < floor || count > target.hi[node]) {
+        throw new InternalError(`server ${node} answered a sort probe with count ${count}`);
+      }
+      return count;
+    })
+  );
+  const exact = counts.find((c) => sum(c) === target.rank);
+  if (exact) {
+    target.cut = exact;
     return;
   }
-  // Every item up to the pivot comes first (it sits on pivotNode), or the pivot and every
-  // item after it comes later.
-  const upper = !target.pivot || before < target.rank;
-  if (upper) target.lo = counts.map((c, node) => c + (node === target.pivotNode ? 1 : 0));
-  else target.hi = counts;
+  // The part the boundary is in: every pivot before it comes first (with itself, on the server
+  // that holds it); the pivot after it, and everything from it on, comes later.
+  const part = counts.filter((c) => sum(c) < target.rank).length;
+  if (part > 0) {
+    const node = target.pivotNodes[part - 1];
+    target.lo = counts[part - 1].map((c, k) => c + (k === node ? 1 : 0));
+  }
+  if (part < pivots) target.hi = counts[part];
   if (sum(target.lo) === target.rank) target.cut = target.lo;
   else if (sum(target.hi) === target.rank) target.cut = target.hi;
   if (target.cut) return;
-  const candidates: { sample: ProbeSample; node: number; weight: number }[] = [];
-  answers.forEach(([, lower, higher], node) => {
+  const below = part > 0 ? target.pivots[part - 1] : undefined;
+  const candidates: Candidate[] = [];
+  answers.forEach(([, sides], node) => {
     if (target.hi[node] - target.lo[node] === 0) return;
-    for (const sample of upper ? higher : lower) {
-      // The pivot itself is out of the range now; an offered sample never is otherwise.
-      if (node === target.pivotNode && sample[1] === target.pivot?.[1]) continue;
-      candidates.push({ sample, node, weight: sample[2] });
+    for (const sample of sides[part]) {
+      // The pivot below the part is out of the range now; any other sample is in it.
+      if (node === target.pivotNodes[part - 1] && sample[1] === below?.[1]) continue;
+      candidates.push({ sample, node });
     }
   });
   if (candidates.length === 0) throw new InternalError("the sort's block search ran dry");
@@ -167,21 +182,49 @@ function narrow(
   }
   keyed.sort((a, b) => sign * compareKeys(a.key!, b.key!) || a.sample[1] - b.sample[1]);
   const low = sum(target.lo);
-  // Interpolate while that removes at least a quarter of the candidates each round; when it
-  // does not, take the median once (which does, whatever the keys).
   const span = sum(target.hi) - low;
+  // Interpolate while that removes at least a quarter of the candidates each round: two pivots,
+  // the offered items either side of where the boundary should fall, so that both bounds close
+  // in. When a round did not, take the weighted median alone (which does, whatever the keys).
   const interpolate = span <= target.span * 0.75;
-  const share = interpolate ? (target.rank - low) / span : 0.5;
   target.span = interpolate ? span : Infinity;
-  // Aim one sample past the guess, away from the bound that just moved: the next pivot then
-  // most likely lands on the other side of the boundary, so both bounds close in.
-  const total = sum(keyed.map((c) => c.weight));
-  const nudge = (upper ? 1 : -1) * (total / keyed.length);
-  const goal = Math.min(total, Math.max(0, total * share + (interpolate ? nudge : 0)));
+  const chosen = interpolate
+    ? bracket(keyed, answers.length, target.rank - low)
+    : [weightedMedian(keyed)];
+  target.pivots = chosen.map((c) => [c.sample[0], c.sample[1]]);
+  target.pivotNodes = chosen.map((c) => c.node);
+}
+
+/** An offered item, with its server and sort key. */
+interface Candidate {
+  sample: ProbeSample;
+  node: number;
+}
+
+/**
+ * The two offered items (in sort order) either side of where the `goal`-th candidate should
+ * be. A sample stands for `weight` items of its server spread around it, so the place of an
+ * item among all candidates is guessed as: on its own server, half a weight below its
+ * samples so far; on each other server, that server's samples so far, whole.
+ */
+function bracket(sorted: Candidate[], servers: number, goal: number): Candidate[] {
+  const seen = new Array(servers).fill(0);
+  let below = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const { node, sample } = sorted[i];
+    seen[node] += sample[2];
+    const place = sum(seen) - sample[2] / 2;
+    if (place > goal) return i === 0 ? [sorted[0]] : [sorted[below], sorted[i]];
+    below = i;
+  }
+  return [sorted[sorted.length - 1]];
+}
+
+/** The offered item at the middle of the candidates, each counted by its weight. */
+function weightedMedian(sorted: Candidate[]): Candidate {
+  const half = sum(sorted.map((c) => c.sample[2])) / 2;
   let seen = 0;
-  const median = keyed.find((c) => (seen += c.weight) >= goal) ?? keyed[keyed.length - 1];
-  target.pivot = [median.sample[0], median.sample[1]];
-  target.pivotNode = median.node;
+  return sorted.find((c) => (seen += c.sample[2]) >= half) ?? sorted[sorted.length - 1];
 }
 
 /** The samples of one side of a probe answer (see {@link ProbeSide}). */
