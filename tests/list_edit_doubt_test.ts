@@ -10,7 +10,7 @@ import { ListShard } from "../lib/store/list_shard.ts";
 import { ShardRewrite } from "../lib/store/list_rewrite.ts";
 import { ListEditor, type NodeCall } from "../lib/store/list_edit.ts";
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
-import { moveSpecFrom, runsFrom, runToWire } from "../lib/store/rewrite_args.ts";
+import { moveSpecFrom, runsFrom, runsToWire } from "../lib/store/rewrite_args.ts";
 import { ListOp, ownerOf } from "../lib/wire/list_protocol.ts";
 import { Unavailable } from "../lib/wire/errors.ts";
 import { decodeValue, encodeValue } from "../lib/wire/codec.ts";
@@ -52,7 +52,7 @@ function twoShards(length: number) {
       const { outgoing, removed } = rewrite.move(id, moveSpecFrom(args[2]));
       for (const [to, runs] of outgoing) {
         // Through the wire form, as a real list.stage would be.
-        rewrites[to].stage(id, runsFrom(runs.map(runToWire)));
+        rewrites[to].stage(id, runsFrom(runsToWire(runs)));
       }
       return removed ?? null;
     }

@@ -21,6 +21,7 @@ import { ListOp, ownerOf } from "../wire/list_protocol.ts";
 import type { ListShard } from "./list_shard.ts";
 import type { Placement, Rewritten, Sequencer } from "./sequencer.ts";
 import { sortCuts } from "./sort_cuts.ts";
+import { decodeProbeAnswer, encodeProbe } from "./probe_wire.ts";
 
 /** Call a list operation on node `node` of the list (this server's own share included). */
 export type NodeCall = (node: number, op: string, args: unknown[]) => Promise<unknown>;
@@ -139,8 +140,11 @@ export class ListEditor {
           length,
           partitionSize: this.#shard.layout.partitionSize,
           descending,
-          probe: (node, queries) =>
-            this.#call(node, ListOp.SortProbe, [this.#name, op, queries]) as Promise<unknown[]>,
+          probe: async (node, queries) =>
+            decodeProbeAnswer(
+              await this.#call(node, ListOp.SortProbe, [this.#name, op, encodeProbe(queries)]),
+              queries,
+            ),
         });
       } catch (error) {
         throw await this.#aborted(op, error);

@@ -34,6 +34,7 @@ import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import type { ListShard } from "./list_shard.ts";
 import { describeUnorderable, readSortKey } from "./sort_key.ts";
 import { KeyColumns, mergeRuns, scanBatches, sortedOrder } from "./sort_columns.ts";
+import { type Pivot, type ProbeAnswer, type ProbeQuery, samplesIn } from "./probe_wire.ts";
 
 /**
  * Items that go to consecutive new indexes from `first`, all in one block. A sorted run
@@ -79,22 +80,8 @@ interface SortState {
   descending: boolean;
 }
 
-/** A pivot a sort probe compares with: an encoded item and the index it had. */
-export type Pivot = [Uint8Array, number];
-/** One item a probe offers as a pivot: encoded, its index, and how many items it stands for. */
-export type ProbeSample = [Uint8Array, number, number];
-
-/**
- * The items a probe offers from one side of the pivot, as they travel: the items back to back
- * with their lengths (a value batch), their indexes, and how many items each stands for.
- */
-export type ProbeSide = [Uint8Array, number[], number[], number];
-
-/** Items a probe offers from each side of the pivot, evenly spaced. */
-export const PROBE_SAMPLES = 8;
-
-/** Pivots one probe query may carry. */
-export const MAX_PIVOTS = 2;
+/** The most runs one `list.stage` request carries (each costs its receiver a little to decode). */
+export const MAX_STAGE_RUNS = 2048;
 
 /** Bytes per item of a sorted run's origins on the wire (a float64 each). */
 export const ORIGIN_BYTES = 8;
@@ -113,8 +100,6 @@ export class ShardRewrite {
   #committed: number | undefined;
   #waiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** Builds the samples of a probe's answers (one writer, reused). */
-  readonly #sampleWriter = new ValueBatchWriter();
 
   /** The rewrite state of `shard`. */
   constructor(shard: ListShard) {
@@ -227,11 +212,11 @@ export class ShardRewrite {
    * and evenly spaced items of each part the pivots cut the range into, to offer as the next
    * pivots.
    */
-  probe(op: number, queries: [number, number, Pivot[]][]): unknown[] {
+  probe(op: number, queries: ProbeQuery[]): ProbeAnswer[] {
     const sort = this.#sortState(op);
     const count = sort.order.length;
-    return queries.map(([lo, hi, pivots]) => {
-      if (!(0 <= lo && lo <= hi && hi <= count)) {
+    return queries.map(({ lo, hi, pivots }) => {
+      if (!(lo <= hi && hi <= count)) {
         throw new BadArgument(`a probe range ${lo}…${hi} is outside 0…${count}`);
       }
       // The pivots come in sort order, so each count starts where the last one ended.
@@ -240,11 +225,9 @@ export class ShardRewrite {
         cuts.push(this.#countBefore(sort, cuts[cuts.length - 1], hi, pivot));
       }
       cuts.push(hi);
-      const sides = [];
-      for (let j = 0; j + 1 < cuts.length; j++) {
-        sides.push(this.#samples(sort, cuts[j], cuts[j + 1]));
-      }
-      return [cuts.slice(1, -1), sides];
+      const samples: Pivot[] = [];
+      for (let j = 0; j + 1 < cuts.length; j++) this.#samples(sort, cuts[j], cuts[j + 1], samples);
+      return { counts: cuts.slice(1, -1), samples };
     });
   }
 
@@ -263,21 +246,13 @@ export class ShardRewrite {
     return lo;
   }
 
-  /** Up to {@link PROBE_SAMPLES} items of `lo…hi-1`, evenly spaced, each standing for its share. */
-  #samples(sort: SortState, lo: number, hi: number): ProbeSide | null {
-    const count = Math.min(PROBE_SAMPLES, hi - lo);
-    if (count === 0) return null;
-    const out = this.#sampleWriter;
-    const origins: number[] = [];
-    const positions: number[] = [];
+  /** Add {@link samplesIn} items of `lo…hi-1`, evenly spaced, to `out`. */
+  #samples(sort: SortState, lo: number, hi: number, out: Pivot[]): void {
+    const count = samplesIn(hi - lo);
     for (let j = 0; j < count; j++) {
       const p = sort.order[lo + Math.floor(((j + 0.5) * (hi - lo)) / count)];
-      positions.push(p);
-      origins.push(this.#shard.indexAt(p));
+      out.push([this.#shard.itemAt(p)!, this.#shard.indexAt(p)]);
     }
-    this.#shard.gather(out, positions);
-    const { bytes, lengths } = out.take();
-    return [bytes, lengths, origins, (hi - lo) / count];
   }
 
   #sortState(op: number): SortState {
@@ -442,7 +417,8 @@ export function packRuns(runs: Run[], limits: { maxBytes: number; maxItems: numb
   for (const run of runs.flatMap((run) => cutRun(run, limits))) {
     if (
       request.length > 0 &&
-      (bytes + weight(run) > limits.maxBytes || items + run.batch.lengths.length > limits.maxItems)
+      (bytes + weight(run) > limits.maxBytes ||
+        items + run.batch.lengths.length > limits.maxItems || request.length === MAX_STAGE_RUNS)
     ) {
       requests.push(request);
       request = [];

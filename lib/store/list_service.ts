@@ -49,7 +49,8 @@ import type { Session } from "../net/session.ts";
 import { Sequencer } from "./sequencer.ts";
 import { ListEditor, type NodeCall } from "./list_edit.ts";
 import { packRuns, type Run, ShardRewrite } from "./list_rewrite.ts";
-import { moveSpecFrom, probeQueriesFrom, runsFrom, runToWire } from "./rewrite_args.ts";
+import { moveSpecFrom, runsFrom, runsToWire } from "./rewrite_args.ts";
+import { decodeProbe, encodeProbeAnswer } from "./probe_wire.ts";
 import { STORE_REQUEST_BYTES } from "./home_placement.ts";
 
 /** Range stream chunks: at most this many items … */
@@ -108,7 +109,8 @@ export class ListService {
     },
     [ListOp.SortProbe]: (shard, args) => {
       argCount(args, 3, ListOp.SortProbe);
-      return this.#rewriteOf(shard).probe(argInt(args, 1, "op", 0), probeQueriesFrom(args[2]));
+      const answers = this.#rewriteOf(shard).probe(argInt(args, 1, "op", 0), decodeProbe(args[2]));
+      return encodeProbeAnswer(answers);
     },
     // Only ever run here by this home (clear); peers get list.truncate as a request.
     [ListOp.Truncate]: (shard, args) => shard.truncate(args[1] as number),
@@ -476,7 +478,7 @@ export class ListService {
   async #sendRuns(shard: ListShard, node: number, op: number, runs: Run[]): Promise<void> {
     const frame = await this.#peers.maxFrameBytes(shard.layout.nodes[node]);
     for (const request of packRuns(runs, batchLimits(frame, STORE_REQUEST_BYTES, Infinity))) {
-      await this.#peers.call(shard, node, ListOp.Stage, [shard.name, op, request.map(runToWire)]);
+      await this.#peers.call(shard, node, ListOp.Stage, [shard.name, op, runsToWire(request)]);
     }
   }
 

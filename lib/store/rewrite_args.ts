@@ -1,6 +1,6 @@
 /**
  * Checking the arguments of the server-to-server rewrite operations (`list.move`,
- * `list.stage`, `list.sortProbe`: docs/PROTOCOL.md §12.6) and putting runs on the wire. Every
+ * `list.stage`: docs/PROTOCOL.md §12.5) and putting runs on the wire (probes: probe_wire.ts). Every
  * field is checked before anything is touched, so a malformed request is a `BAD_ARGUMENT`.
  *
  * @example
@@ -11,9 +11,9 @@
  * @module
  */
 import { BadArgument } from "../wire/errors.ts";
-import { checkBatch } from "../wire/value_batch.ts";
-import { MAX_PIVOTS, type MoveSpec, ORIGIN_BYTES, type Pivot, type Run } from "./list_rewrite.ts";
-import { MAX_SORT_BLOCKS, PROBE_QUERIES } from "./sort_cuts.ts";
+import { checkBatch, splitBatch } from "../wire/value_batch.ts";
+import { MAX_STAGE_RUNS, type MoveSpec, ORIGIN_BYTES, type Run } from "./list_rewrite.ts";
+import { MAX_SORT_BLOCKS } from "./sort_cuts.ts";
 
 /**
  * A `list.move` spec from the wire: `["shift", at, delta, length, value|null]`,
@@ -55,45 +55,80 @@ export function moveSpecFrom(value: unknown): MoveSpec {
 }
 
 /**
- * `list.stage` runs from the wire: `[first, bytes, lengths]` or, for a sorted run,
- * `[blockStart, bytes, lengths, origins]`.
+ * `list.stage` runs from the wire: `[firsts, counts, bytes, lengths, origins]` — each run's
+ * first index (a sorted run: its block's) and item count, then every item of every run as one
+ * value batch, then nil or, for sorted runs, each item's index before the sort as
+ * little-endian float 64s. Flat, so that many small runs cost the receiver little to decode.
  *
  * @example
  * ```ts
  * import { runsFrom } from "./rewrite_args.ts";
- * runsFrom([[0, new Uint8Array([1]), [1]]])[0].first; // 0
+ * runsFrom([[0], [1], new Uint8Array([1]), [1], null])[0].first; // 0
  * ```
  */
 export function runsFrom(value: unknown): Run[] {
-  if (!Array.isArray(value)) throw new BadArgument("runs must be an array");
-  return value.map((run) => {
-    if (!Array.isArray(run) || (run.length !== 3 && run.length !== 4) || !isIndex(run[0])) {
-      throw new BadArgument("a run is [first, bytes, lengths] or [first, bytes, lengths, origins]");
-    }
-    const batch = checkBatch([run[1], run[2]], "a run's values");
-    if (run[3] === undefined) return { first: run[0], batch };
-    return { first: run[0], batch, origins: originsFrom(run[3], batch.lengths.length) };
+  const [firsts, counts, bytes, lengths, origins] = Array.isArray(value) && value.length === 5
+    ? value
+    : [];
+  if (
+    !Array.isArray(firsts) || !Array.isArray(counts) || firsts.length !== counts.length ||
+    firsts.length > MAX_STAGE_RUNS || !firsts.every(isIndex) ||
+    !counts.every((n) => isIndex(n) && n > 0)
+  ) {
+    throw new BadArgument(
+      `runs are [firsts, counts, bytes, lengths, origins or nil], at most ${MAX_STAGE_RUNS} runs`,
+    );
+  }
+  const batch = checkBatch([bytes, lengths], "the runs' values");
+  const total = counts.reduce((sum: number, n: number) => sum + n, 0);
+  if (total !== batch.lengths.length) {
+    throw new BadArgument(`the runs name ${total} values but carry ${batch.lengths.length}`);
+  }
+  const sorted = origins === null ? undefined : originsFrom(origins, total);
+  const pieces = splitBatch(batch, counts);
+  let item = 0;
+  return pieces.map((piece, r) => {
+    const run: Run = { first: firsts[r], batch: piece };
+    if (sorted) run.origins = sorted.subarray(item, item + piece.lengths.length);
+    item += piece.lengths.length;
+    return run;
   });
 }
 
 /**
- * The wire form of a run.
+ * The wire form of one `list.stage` request's runs (all sorted, or none).
  *
  * @example
  * ```ts
- * import { runToWire } from "./rewrite_args.ts";
- * runToWire({ first: 4, batch: { bytes: new Uint8Array([1]), lengths: [1] } }); // [4, …, [1]]
+ * import { runsToWire } from "./rewrite_args.ts";
+ * runsToWire([{ first: 4, batch: { bytes: new Uint8Array([1]), lengths: [1] } }]).length; // 5
  * ```
  */
-export function runToWire(run: Run): unknown[] {
-  const wire: unknown[] = [run.first, run.batch.bytes, run.batch.lengths];
-  if (run.origins) {
-    const bytes = new Uint8Array(run.origins.length * ORIGIN_BYTES);
-    const view = new DataView(bytes.buffer);
-    run.origins.forEach((origin, k) => view.setFloat64(k * ORIGIN_BYTES, origin, true));
-    wire.push(bytes);
+export function runsToWire(runs: Run[]): unknown[] {
+  const bytes = new Uint8Array(runs.reduce((sum, run) => sum + run.batch.bytes.length, 0));
+  const lengths: number[] = [];
+  let at = 0;
+  for (const run of runs) {
+    bytes.set(run.batch.bytes, at);
+    at += run.batch.bytes.length;
+    for (const length of run.batch.lengths) lengths.push(length);
   }
-  return wire;
+  let origins: Uint8Array | null = null;
+  if (runs.length > 0 && runs[0].origins) {
+    origins = new Uint8Array(lengths.length * ORIGIN_BYTES);
+    const view = new DataView(origins.buffer);
+    let k = 0;
+    for (const run of runs) {
+      for (const origin of run.origins!) view.setFloat64(k++ * ORIGIN_BYTES, origin, true);
+    }
+  }
+  return [
+    runs.map((run) => run.first),
+    runs.map((run) => run.batch.lengths.length),
+    bytes,
+    lengths,
+    origins,
+  ];
 }
 
 /** A sorted run's origins: `count` little-endian float64 indexes, each a safe integer ≥ 0. */
@@ -109,38 +144,6 @@ function originsFrom(value: unknown, count: number): Float64Array {
     origins[k] = origin;
   }
   return origins;
-}
-
-/**
- * `list.sortProbe` queries from the wire: `[lo, hi, pivots]`, each pivot `[bytes, index]`.
- *
- * @example
- * ```ts
- * import { probeQueriesFrom } from "./rewrite_args.ts";
- * probeQueriesFrom([[0, 5, []]]); // [[0, 5, []]]
- * ```
- */
-export function probeQueriesFrom(value: unknown): [number, number, Pivot[]][] {
-  if (!Array.isArray(value) || value.length > PROBE_QUERIES) {
-    throw new BadArgument(`probe queries must be an array of at most ${PROBE_QUERIES}`);
-  }
-  return value.map((query) => {
-    if (
-      !Array.isArray(query) || query.length !== 3 || !isIndex(query[0]) || !isIndex(query[1]) ||
-      !Array.isArray(query[2]) || query[2].length > MAX_PIVOTS
-    ) {
-      throw new BadArgument(`a probe query is [lo, hi, up to ${MAX_PIVOTS} pivots]`);
-    }
-    for (const pivot of query[2]) {
-      if (
-        !(Array.isArray(pivot) && pivot.length === 2 && pivot[0] instanceof Uint8Array &&
-          isIndex(pivot[1]))
-      ) {
-        throw new BadArgument("a probe pivot is [bytes, index]");
-      }
-    }
-    return [query[0], query[1], query[2] as Pivot[]];
-  });
 }
 
 function isIndex(value: unknown): value is number {

@@ -20,14 +20,17 @@
  * @module
  */
 import { BadArgument, InternalError } from "../wire/errors.ts";
-import type { Pivot, ProbeSample, ProbeSide } from "./list_rewrite.ts";
-import { checkBatch, splitBatch } from "../wire/value_batch.ts";
+import {
+  type Pivot,
+  PROBE_QUERIES,
+  type ProbeAnswer,
+  type ProbeQuery,
+  samplesIn,
+} from "./probe_wire.ts";
 import { compareKeys, readSortKey } from "./sort_key.ts";
 
 /** A sort may cut a list into at most this many blocks (it keeps a few numbers per block). */
 export const MAX_SORT_BLOCKS = 65_536;
-/** Probe queries per request. */
-export const PROBE_QUERIES = 512;
 /** A search that has not converged after this many rounds is a bug, not a slow list. */
 const MAX_ROUNDS = 400;
 
@@ -38,8 +41,8 @@ export interface SortCutInput {
   length: number;
   partitionSize: number;
   descending: boolean;
-  /** Ask server `node` the queries `[lo, hi, pivots]`; it answers `[counts, sides]` each. */
-  probe(node: number, queries: [number, number, Pivot[]][]): Promise<unknown[]>;
+  /** Ask server `node` the queries; it answers each with counts and samples. */
+  probe(node: number, queries: ProbeQuery[]): Promise<ProbeAnswer[]>;
 }
 
 interface Target {
@@ -104,28 +107,31 @@ export async function sortCuts(input: SortCutInput): Promise<number[][]> {
 }
 
 /** One server's answer to one query: a count per pivot, and the samples of each part. */
-type Answer = [number[], ProbeSample[][]];
+type Answer = [number[], Candidate["sample"][][]];
 
 /** One server's answers to every active target, in requests of {@link PROBE_QUERIES}. */
 async function probeAll(input: SortCutInput, node: number, active: Target[]): Promise<Answer[]> {
   const answers: Answer[] = [];
   for (let i = 0; i < active.length; i += PROBE_QUERIES) {
-    const batch = active.slice(i, i + PROBE_QUERIES);
-    const queries = batch.map((t): [number, number, Pivot[]] => [t.lo[node], t.hi[node], t.pivots]);
+    const queries = active.slice(i, i + PROBE_QUERIES).map((t): ProbeQuery => ({
+      lo: t.lo[node],
+      hi: t.hi[node],
+      pivots: t.pivots,
+    }));
     const got = await input.probe(node, queries);
-    if (!Array.isArray(got) || got.length !== queries.length) {
-      throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
-    }
-    got.forEach((answer, q) => {
-      const pivots = batch[q].pivots.length;
-      if (
-        !Array.isArray(answer) || answer.length !== 2 || !Array.isArray(answer[0]) ||
-        answer[0].length !== pivots || !Array.isArray(answer[1]) ||
-        answer[1].length !== pivots + 1
-      ) {
-        throw new InternalError(`server ${node} answered a sort probe with the wrong shape`);
+    got.forEach(({ counts, samples }, q) => {
+      // Share the samples out by part; each stands for its part's size over its count.
+      const cuts = [queries[q].lo, ...counts, queries[q].hi];
+      const sides: Candidate["sample"][][] = [];
+      let next = 0;
+      for (let j = 0; j + 1 < cuts.length; j++) {
+        const size = cuts[j + 1] - cuts[j];
+        const k = samplesIn(size);
+        sides.push(
+          samples.slice(next, next += k).map(([bytes, index]) => [bytes, index, size / k]),
+        );
       }
-      answers.push([answer[0], answer[1].map(samplesOf)]);
+      answers.push([counts, sides]);
     });
   }
   return answers;
@@ -195,9 +201,9 @@ function narrow(input: SortCutInput, target: Target, answers: Answer[]): void {
   target.pivotNodes = chosen.map((c) => c.node);
 }
 
-/** An offered item, with its server and sort key. */
+/** An offered item (encoded, its index, the items it stands for), and its server. */
 interface Candidate {
-  sample: ProbeSample;
+  sample: [Uint8Array, number, number];
   node: number;
 }
 
@@ -225,24 +231,6 @@ function weightedMedian(sorted: Candidate[]): Candidate {
   const half = sum(sorted.map((c) => c.sample[2])) / 2;
   let seen = 0;
   return sorted.find((c) => (seen += c.sample[2]) >= half) ?? sorted[sorted.length - 1];
-}
-
-/** The samples of one side of a probe answer (see {@link ProbeSide}). */
-function samplesOf(side: unknown): ProbeSample[] {
-  if (side === null) return [];
-  const [bytes, lengths, origins, weight] = Array.isArray(side) ? side as ProbeSide : [];
-  const batch = checkBatch([bytes, lengths], "probe samples");
-  if (
-    !Array.isArray(origins) || origins.length !== batch.lengths.length ||
-    typeof weight !== "number" || !(weight > 0)
-  ) {
-    throw new InternalError("a sort probe answered samples with the wrong shape");
-  }
-  return splitBatch(batch, batch.lengths.map(() => 1)).map((one, k) => [
-    one.bytes,
-    origins[k],
-    weight,
-  ]);
 }
 
 function sum(values: number[]): number {

@@ -170,6 +170,37 @@ export function readSimpleKey(bytes: Uint8Array, view: DataView, at: number): nu
   return KeyKind.Simple;
 }
 
+/**
+ * The length of the msgpack value at `bytes[at]` if it is one a sort can order (nil, a
+ * boolean, a number, a string, a Date), or -1 — also when it runs past the end of `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { sortableLength } from "./sort_key.ts";
+ * sortableLength(new Uint8Array([0xa2, 0x61, 0x62]), 0); // 3: the string "ab"
+ * ```
+ */
+export function sortableLength(bytes: Uint8Array, at: number): number {
+  const b = bytes[at];
+  let length = -1;
+  if (b === undefined) return -1;
+  if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) length = 1;
+  else if (b >= 0xa0 && b <= 0xbf) length = 1 + (b & 0x1f);
+  else if (b === 0xcc || b === 0xd0) length = 2;
+  else if (b === 0xcd || b === 0xd1) length = 3;
+  else if (b === 0xce || b === 0xd2 || b === 0xca) length = 5;
+  else if (b === 0xcf || b === 0xd3 || b === 0xcb) length = 9;
+  else if (b === 0xd9 && at + 1 < bytes.length) length = 2 + bytes[at + 1];
+  else if (b === 0xda && at + 2 < bytes.length) length = 3 + (bytes[at + 1] << 8 | bytes[at + 2]);
+  else if (b === 0xdb && at + 4 < bytes.length) {
+    length = 5 +
+      (bytes[at + 1] * 2 ** 24 + (bytes[at + 2] << 16 | bytes[at + 3] << 8 | bytes[at + 4]));
+  } else if (b === 0xd6 && bytes[at + 1] === 0xff) length = 6;
+  else if (b === 0xd7 && bytes[at + 1] === 0xff) length = 10;
+  else if (b === 0xc7 && bytes[at + 1] === 12 && bytes[at + 2] === 0xff) length = 15;
+  return length > 0 && at + length <= bytes.length ? length : -1;
+}
+
 /** A short name for an encoded item's type, for the error that says it cannot be sorted. */
 export function describeUnorderable(bytes: Uint8Array): string {
   const b = bytes[0];
