@@ -49,11 +49,12 @@ function twoShards(length: number) {
     const [, id] = args as [string, number];
     const rewrite = rewrites[node];
     if (op === ListOp.Move) {
-      const { outgoing, removed } = rewrite.move(id, moveSpecFrom(args[2]));
+      const { outgoing, removed, later } = rewrite.move(id, moveSpecFrom(args[2]));
       for (const [to, runs] of outgoing) {
         // Through the wire form, as a real list.stage would be.
         rewrites[to].stage(id, runsFrom(runsToWire(runs)));
       }
+      later?.();
       return removed ?? null;
     }
     if (op === ListOp.Commit) return rewrite.commit(id, args[2] as number, args[3] as number);

@@ -63,6 +63,16 @@ function runLength(run: StagedRun): number {
   return "own" in run ? run.own.count : run.batch.lengths.length;
 }
 
+/** What {@link ShardRewrite.move} leaves to do. */
+export interface Moved {
+  /** Runs to send, by the server that owns their new place. */
+  outgoing: Map<number, Run[]>;
+  /** A delete's removed item, from the server that held it. */
+  removed?: Uint8Array;
+  /** The runs that stay here, staged when called: call it once the others are on their way. */
+  later?: () => void;
+}
+
 /** What a move does with a server's items (docs/PROTOCOL.md, `list.move`). */
 export type MoveSpec =
   /** Items from `at` on shift by `delta`: +1 opens index `at` for `value`, -1 deletes `at`. */
@@ -117,7 +127,7 @@ export class ShardRewrite {
    * owns their new place. Runs that stay here are staged at once, without a copy; the caller
    * sends the others. A delete returns the item it removes.
    */
-  move(op: number, spec: MoveSpec): { outgoing: Map<number, Run[]>; removed?: Uint8Array } {
+  move(op: number, spec: MoveSpec): Moved {
     this.#begin(op);
     const outgoing = new Map<number, Run[]>();
     const add = (run: Run) => {
@@ -128,8 +138,9 @@ export class ShardRewrite {
       else outgoing.set(owner, [run]);
     };
     let removed: Uint8Array | undefined;
+    let later: (() => void) | undefined;
     if (spec.kind === "sort") {
-      this.#sortRuns(spec.cuts, add);
+      later = this.#sortRuns(spec.cuts, add);
     } else if (spec.kind === "shift") {
       const { at, delta, length } = spec;
       if (delta === -1 && this.#shard.owns(at)) removed = this.#shard.get(at)?.slice();
@@ -140,7 +151,7 @@ export class ShardRewrite {
     } else {
       this.#mapped(0, spec.length, (j) => spec.length - 1 - j, add);
     }
-    return { outgoing, removed };
+    return { outgoing, removed, later };
   }
 
   /** Keep `runs` (sent by a server's move, or this one's) until the commit. */
@@ -262,24 +273,34 @@ export class ShardRewrite {
     return this.#sort;
   }
 
-  /** Sorted items `cuts[k]…cuts[k+1]-1` become a run for block `k`. */
-  #sortRuns(cuts: number[], add: (run: Run) => void): void {
+  /**
+   * Sorted items `cuts[k]…cuts[k+1]-1` become a run for block `k`: the runs for other servers
+   * now, those that stay here when the returned function is called.
+   */
+  #sortRuns(cuts: number[], add: (run: Run) => void): () => void {
     const sort = this.#sortState(this.#op!);
     const count = sort.order.length;
     if (cuts[0] !== 0 || cuts[cuts.length - 1] !== count) {
       throw new BadArgument(`sort cuts must run from 0 to ${count}`);
     }
-    const size = this.#shard.layout.partitionSize;
     for (let k = 0; k + 1 < cuts.length; k++) {
       if (!(cuts[k] <= cuts[k + 1])) throw new BadArgument("sort cuts must not go down");
-      if (cuts[k] === cuts[k + 1]) continue;
-      const out = new ValueBatchWriter();
-      const positions = sort.order.subarray(cuts[k], cuts[k + 1]);
-      this.#shard.gather(out, positions);
-      const origins = new Float64Array(positions.length);
-      positions.forEach((p, t) => origins[t] = this.#shard.indexAt(p));
-      add({ first: k * size, batch: out.take(), origins });
     }
+    const size = this.#shard.layout.partitionSize;
+    const runsFor = (own: boolean) => {
+      for (let k = 0; k + 1 < cuts.length; k++) {
+        const mine = ownerOf(this.#shard.layout, k * size) === this.#shard.self;
+        if (cuts[k] === cuts[k + 1] || mine !== own) continue;
+        const out = new ValueBatchWriter();
+        const positions = sort.order.subarray(cuts[k], cuts[k + 1]);
+        this.#shard.gather(out, positions);
+        const origins = new Float64Array(positions.length);
+        positions.forEach((p, t) => origins[t] = this.#shard.indexAt(p));
+        add({ first: k * size, batch: out.take(), origins });
+      }
+    };
+    runsFor(false);
+    return () => runsFor(true);
   }
 
   /**

@@ -47,6 +47,7 @@ import { PeerLinks } from "./peer_links.ts";
 import type { ConnectOptions } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
 import { Sequencer } from "./sequencer.ts";
+import { yieldToEventLoop } from "../net/yield.ts";
 import { ListEditor, type NodeCall } from "./list_edit.ts";
 import { packRuns, type Run, ShardRewrite } from "./list_rewrite.ts";
 import { moveSpecFrom, runsFrom, runsToWire } from "./rewrite_args.ts";
@@ -464,11 +465,12 @@ export class ListService {
     argCount(args, 3, ListOp.Move);
     const op = argInt(args, 1, "op", 0);
     const rewrite = this.#rewriteOf(shard);
-    const { outgoing, removed } = rewrite.move(op, moveSpecFrom(args[2]));
-    const sends: Promise<void>[] = [];
-    for (const [node, runs] of outgoing) {
-      if (node === shard.self) rewrite.stage(op, runs);
-      else sends.push(this.#sendRuns(shard, node, op, runs));
+    const { outgoing, removed, later } = rewrite.move(op, moveSpecFrom(args[2]));
+    const sends = [...outgoing].map(([node, runs]) => this.#sendRuns(shard, node, op, runs));
+    if (later) {
+      // Let the runs for other servers go out, then copy the ones that stay here meanwhile.
+      await yieldToEventLoop();
+      later();
     }
     await Promise.all(sends);
     return removed ?? null;

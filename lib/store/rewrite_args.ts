@@ -12,6 +12,7 @@
  */
 import { BadArgument } from "../wire/errors.ts";
 import { checkBatch, splitBatch } from "../wire/value_batch.ts";
+import { sortableLength } from "./sort_key.ts";
 import { MAX_STAGE_RUNS, type MoveSpec, ORIGIN_BYTES, type Run } from "./list_rewrite.ts";
 import { MAX_SORT_BLOCKS } from "./sort_cuts.ts";
 
@@ -79,7 +80,10 @@ export function runsFrom(value: unknown): Run[] {
       `runs are [firsts, counts, bytes, lengths, origins or nil], at most ${MAX_STAGE_RUNS} runs`,
     );
   }
-  const batch = checkBatch([bytes, lengths], "the runs' values");
+  // Sorted runs carry no lengths: their items are msgpack scalars, whose headers say them.
+  const batch = origins !== null && lengths === null && bytes instanceof Uint8Array
+    ? { bytes, lengths: scalarLengths(bytes) }
+    : checkBatch([bytes, lengths], "the runs' values");
   const total = counts.reduce((sum: number, n: number) => sum + n, 0);
   if (total !== batch.lengths.length) {
     throw new BadArgument(`the runs name ${total} values but carry ${batch.lengths.length}`);
@@ -114,7 +118,8 @@ export function runsToWire(runs: Run[]): unknown[] {
     for (const length of run.batch.lengths) lengths.push(length);
   }
   let origins: Uint8Array | null = null;
-  if (runs.length > 0 && runs[0].origins) {
+  const sorted = runs.length > 0 && runs[0].origins !== undefined;
+  if (sorted) {
     origins = new Uint8Array(lengths.length * ORIGIN_BYTES);
     const view = new DataView(origins.buffer);
     let k = 0;
@@ -129,6 +134,18 @@ export function runsToWire(runs: Run[]): unknown[] {
     lengths,
     origins,
   ];
+}
+
+/** The lengths of the sortable msgpack scalars back to back in `bytes`. */
+function scalarLengths(bytes: Uint8Array): number[] {
+  const lengths: number[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const length = sortableLength(bytes, at);
+    if (length < 0) throw new BadArgument("a sorted run holds an item that has no sort key");
+    lengths.push(length);
+    at += length;
+  }
+  return lengths;
 }
 
 /** A sorted run's origins: `count` little-endian float64 indexes, each a safe integer ≥ 0. */
