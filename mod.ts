@@ -25,7 +25,13 @@ export {
 } from "./lib/types/dict.ts";
 export type { DictKey } from "./lib/wire/dict_protocol.ts";
 export type { ClientOptions } from "./lib/types/client_options.ts";
-export { DEFAULT_LIST_PORT, ListServer, type ListServerOptions } from "./lib/store/list_server.ts";
+export {
+  type DataInfo,
+  DEFAULT_LIST_PORT,
+  ListServer,
+  type ListServerOptions,
+} from "./lib/store/list_server.ts";
+export type { FsyncMode } from "./lib/store/record_log.ts";
 export {
   type AnyEventHandler,
   DEFAULT_CLUSTER_PORT,

@@ -9,6 +9,7 @@
  * @module
  */
 import { DEFAULT_LIST_PORT, ListServer } from "../store/list_server.ts";
+import { DataDirError } from "../store/data_dir.ts";
 import {
   CONFIG_HELP,
   describe,
@@ -26,13 +27,18 @@ import { exposureNotice, SECURITY_FLAGS, SECURITY_HELP, securityFrom } from "./s
 /** `typenet server --help`. */
 export const SERVER_HELP = `Usage: typenet server [HOST] [PORT] [options]
 
-Runs a list server: it stores the partitions of distributed Lists in memory.
+Runs a list server: it stores the partitions of distributed Lists and the keys of Dicts.
 HOST defaults to 127.0.0.1 (this machine only); PORT defaults to ${DEFAULT_LIST_PORT}; 0 picks a free port.
 When ready it prints one line: typenet server listening on HOST:PORT
 SIGINT or SIGTERM stops it.
 
 Options:
   --host H, --port P         the same as HOST and PORT (for --config files)
+  --data DIR                 keep dicts in DIR across a stop, a crash and a restart (lists: not
+                             yet); without it everything is in memory only
+  --fsync MODE               always | everysec | no (default everysec): when a write is answered —
+                             after it is on disk; after it is written, synced within a second;
+                             after it is written, synced when the OS likes
 ${CONFIG_HELP}
 ${LIMIT_HELP}
 ${SECURITY_HELP}
@@ -43,6 +49,8 @@ export const SERVER_FLAGS: ParseOptions = {
   "help": { type: "boolean", short: "h" },
   "host": { type: "string" },
   "port": { type: "string" },
+  "data": { type: "string" },
+  "fsync": { type: "string" },
   ...LIMIT_FLAGS,
   ...SECURITY_FLAGS,
 };
@@ -72,6 +80,11 @@ export async function serverCommand(args: string[]): Promise<number> {
     "PORT",
   );
   const limits = limitsFrom(values);
+  const fsync = (values.fsync as string | undefined) ?? "everysec";
+  if (fsync !== "always" && fsync !== "everysec" && fsync !== "no") {
+    throw new UsageError(`--fsync must be always, everysec or no, not '${fsync}'`);
+  }
+  const data = values.data as string | undefined;
 
   let server: ListServer;
   try {
@@ -79,17 +92,36 @@ export async function serverCommand(args: string[]): Promise<number> {
       hostname,
       port: listenPort,
       limits,
+      data,
+      fsync,
       ...securityFrom(values),
       onError: (error, peer) => console.error(`typenet server: ${peer}: ${describe(error)}`),
     });
   } catch (error) {
-    console.error(`typenet server: cannot listen on ${hostname}:${listenPort}: ${describe(error)}`);
+    if (error instanceof DataDirError) console.error(`typenet server: ${error.message}`);
+    else {console.error(
+        `typenet server: cannot listen on ${hostname}:${listenPort}: ${describe(error)}`,
+      );}
     return 1;
   }
+  console.error(dataNotice(server));
   const notice = exposureNotice("server", hostname, server.port, server.security);
   if (notice) console.error(notice);
   console.log(`typenet server listening on ${server.address}`);
   await untilSignal();
   await server.close();
   return 0;
+}
+
+/** The line a server prints at start about where its data lives. */
+function dataNotice(server: ListServer): string {
+  const data = server.data;
+  if (!data) {
+    return "typenet server: no --data: lists and dicts are in memory only, and lost when it stops";
+  }
+  const torn = data.tornBytes > 0
+    ? `; cut off a torn tail of ${data.tornBytes} bytes (a write cut short by a crash)`
+    : "";
+  return `typenet server: dicts kept in ${data.path} (fsync ${data.fsync}); ` +
+    `${data.records} records replayed${torn}; lists are still in memory only`;
 }

@@ -7,8 +7,9 @@
  * they keep increasing across a restart: a compare-and-set against a version from before the
  * restart fails rather than matching a new write by chance.
  *
- * Every operation is one deterministic change of this server's state (a future log can replay
- * it): set, delete, clear.
+ * Every operation is one deterministic change of this server's state — set, set many, delete,
+ * clear — and, with a data directory, is written to its log (journal.ts) before it is answered;
+ * {@link DictService.replay} applies it again at start.
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ import { batchToWire, ValueBatchWriter } from "../wire/value_batch.ts";
 import { checkKeyBytes, DictOp, MAX_BATCH_KEYS } from "../wire/dict_protocol.ts";
 import { BadArgument } from "../wire/errors.ts";
 import { RANGE_CHUNK_BYTES, RANGE_CHUNK_ITEMS } from "./list_service.ts";
+import type { Journal } from "./journal.ts";
 
 /**
  * One key's value — `bytes[start:end]`, often a slice of a whole `dict.setMany` batch, so an
@@ -55,8 +57,11 @@ export class DictService {
   readonly handlers: Handlers;
   readonly #dicts = new Map<string, DictShard>();
   #clock = Date.now() * 1024;
+  readonly #journal: Journal | undefined;
 
-  constructor() {
+  /** A service that writes every change to `journal` before answering, if given. */
+  constructor(journal?: Journal) {
+    this.#journal = journal;
     this.handlers = defineHandlers({
       requests: {
         [DictOp.Set]: (args) => {
@@ -69,7 +74,9 @@ export class DictService {
           }
           const v = value(args, 2);
           const dict = this.#dict(args, true)!;
-          return this.#set(dict, key(args, 1), v, 0, v.length, condition as number | null);
+          const version = this.#set(dict, key(args, 1), v, 0, v.length, condition as number | null);
+          if (version === false) return false;
+          return this.#logged(["d.set", args[0], args[1], v, version], version);
         },
         [DictOp.Get]: (args) => {
           argCount(args, 2, DictOp.Get);
@@ -79,7 +86,8 @@ export class DictService {
         [DictOp.Delete]: (args) => {
           argCount(args, 2, DictOp.Delete);
           const dict = this.#dict(args);
-          return dict ? this.#delete(dict, key(args, 1)) : false;
+          if (!dict || !this.#delete(dict, key(args, 1))) return false;
+          return this.#logged(["d.del", args[0], args[1]], true);
         },
         [DictOp.SetMany]: (args) => {
           argCount(args, 3, DictOp.SetMany);
@@ -91,11 +99,10 @@ export class DictService {
           const dict = this.#dict(args, true)!;
           // One copy of the batch out of the read buffer; each value is a range of it.
           const bytes = values.bytes.slice();
-          let offset = 0;
-          for (let i = 0; i < keys.length; i++) {
-            this.#set(dict, keys[i], bytes, offset, offset += values.lengths[i], null);
-          }
-          return keys.length;
+          const first = this.#setAll(dict, keys, bytes, values.lengths);
+          const [keyBytes, keyLengths] = args[1] as [Uint8Array, number[]];
+          const record = ["d.setMany", args[0], keyBytes, keyLengths, bytes, values.lengths, first];
+          return this.#logged(record, keys.length);
         },
         [DictOp.GetMany]: (args, call) => {
           argCount(args, 2, DictOp.GetMany);
@@ -129,7 +136,7 @@ export class DictService {
           const dict = this.#dict(args);
           if (!dict) return 0;
           this.#dicts.delete(argString(args, 0, "name"));
-          return dict.entries.size;
+          return this.#logged(["d.clear", args[0]], dict.entries.size);
         },
         [DictOp.Stats]: (args) => {
           argCount(args, 1, DictOp.Stats);
@@ -141,6 +148,51 @@ export class DictService {
         [DictOp.Scan]: (args, call) => this.#scan(args, call),
       },
     });
+  }
+
+  /**
+   * Apply a record read back from the data directory's log (journal.ts): the same change, with
+   * the version it had, and the clock moved past it.
+   */
+  replay(record: unknown[]): void {
+    const [kind, name] = record as [string, string];
+    const dict = () => {
+      let shard = this.#dicts.get(name);
+      if (!shard) this.#dicts.set(name, shard = new DictShard());
+      return shard;
+    };
+    if (kind === "d.set") {
+      const [, , keyBytes, v, version] = record as [string, string, Uint8Array, Uint8Array, number];
+      this.#clock = Math.max(this.#clock, version - 1);
+      this.#set(dict(), latin1(keyBytes), v.slice(), 0, v.length, null);
+    } else if (kind === "d.setMany") {
+      const [, , keyBytes, keyLengths, bytes, lengths, first] = record as [
+        string,
+        string,
+        Uint8Array,
+        number[],
+        Uint8Array,
+        number[],
+        number,
+      ];
+      const text = latin1(keyBytes);
+      let offset = 0;
+      const keys = keyLengths.map((length) => text.substring(offset, offset += length));
+      this.#clock = Math.max(this.#clock, first - 1);
+      this.#setAll(dict(), keys, bytes.slice(), lengths);
+    } else if (kind === "d.del") {
+      const shard = this.#dicts.get(name);
+      if (shard) this.#delete(shard, latin1(record[2] as Uint8Array));
+    } else if (kind === "d.clear") {
+      this.#dicts.delete(name);
+    } else {
+      throw new Error(`unknown dict record '${kind}'`);
+    }
+  }
+
+  /** Whether `kind` is a record this service replays. */
+  static replays(kind: string): boolean {
+    return kind.startsWith("d.");
   }
 
   /** Counters for `server.stats`. */
@@ -197,6 +249,23 @@ export class DictService {
       dict.entries.set(k, { bytes, start, end, version });
     }
     return version;
+  }
+
+  /** Set `keys[i]` to the i-th value of `bytes`; returns the first version given. */
+  #setAll(dict: DictShard, keys: string[], bytes: Uint8Array, lengths: number[]): number {
+    const first = this.#clock + 1;
+    let offset = 0;
+    for (let i = 0; i < keys.length; i++) {
+      this.#set(dict, keys[i], bytes, offset, offset += lengths[i], null);
+    }
+    return first;
+  }
+
+  /** `result`, once `record` is durable (at once without a data directory). */
+  #logged<T>(record: unknown[], result: T): T | Promise<T> {
+    if (!this.#journal) return result;
+    this.#journal.write(record);
+    return this.#journal.durable().then(() => result);
   }
 
   #delete(dict: DictShard, k: string): boolean {

@@ -19,6 +19,9 @@ import { type ExposureState, Server } from "../net/server.ts";
 import { ListService } from "./list_service.ts";
 import { DictService } from "./dict_service.ts";
 import { defineHandlers, mergeHandlers } from "../net/handlers.ts";
+import { type DataDir, DataDirError, openDataDir } from "./data_dir.ts";
+import { Journal } from "./journal.ts";
+import type { FsyncMode } from "./record_log.ts";
 
 /** Where and how to serve. */
 export interface ListServerOptions extends SecurityOptions {
@@ -32,6 +35,25 @@ export interface ListServerOptions extends SecurityOptions {
   peerTimeouts?: Partial<Timeouts>;
   /** Told of connection-level problems (a client's bad frame, a failed hello). */
   onError?: (error: unknown, peer: string) => void;
+  /**
+   * A data directory: dicts are kept there across a stop, a crash and a restart (lists: not
+   * yet). Without it everything is in memory only.
+   */
+  data?: string;
+  /** How hard each write waits for the disk (default `"everysec"`, as Redis). */
+  fsync?: FsyncMode;
+}
+
+/** What a server found in its data directory at start. */
+export interface DataInfo {
+  /** The directory, as given. */
+  path: string;
+  /** The fsync mode it runs with. */
+  fsync: FsyncMode;
+  /** Records replayed. */
+  records: number;
+  /** Bytes of a torn tail cut off (0 if none). */
+  tornBytes: number;
 }
 
 /**
@@ -71,12 +93,23 @@ export class ListServer {
   readonly protectedMode: boolean;
   /** The port actually bound. */
   readonly port: number;
+  /** The data directory and what was in it, if the server has one. */
+  readonly data: DataInfo | undefined;
   readonly #server: Server;
   readonly #service: ListService;
+  readonly #dataDir: DataDir | undefined;
 
-  private constructor(server: Server, service: ListService, protectedMode: boolean) {
+  private constructor(
+    server: Server,
+    service: ListService,
+    protectedMode: boolean,
+    dataDir: DataDir | undefined,
+    data: DataInfo | undefined,
+  ) {
     this.#server = server;
     this.#service = service;
+    this.#dataDir = dataDir;
+    this.data = data;
     this.address = server.address;
     this.port = server.port;
     this.protectedMode = protectedMode;
@@ -89,14 +122,18 @@ export class ListServer {
   static async start(options: ListServerOptions = {}): Promise<ListServer> {
     const hostname = options.hostname ?? "127.0.0.1";
     const security = listenerSecurity(options, hostname);
+    const fsync = options.fsync ?? "everysec";
+    const dataDir = options.data === undefined ? undefined : await openDataDir(options.data, fsync);
+    const journal = dataDir && new Journal(dataDir.log);
     const service = new ListService({
       ...DEFAULT_PEER_TIMEOUTS,
       ...options.peerTimeouts,
       ...linkSecurity(options, security.token),
     });
-    const dicts = new DictService();
+    const dicts = new DictService(journal);
     let server: Server;
     try {
+      if (dataDir) replay(dataDir, dicts);
       server = await Server.listen({
         hostname,
         port: options.port ?? DEFAULT_LIST_PORT,
@@ -110,9 +147,16 @@ export class ListServer {
       });
     } catch (error) {
       await service.close();
+      await dataDir?.close();
       throw error;
     }
-    return new ListServer(server, service, security.protectedMode);
+    const data = dataDir && {
+      path: dataDir.path,
+      fsync,
+      records: dataDir.records.length,
+      tornBytes: dataDir.tornBytes,
+    };
+    return new ListServer(server, service, security.protectedMode, dataDir, data);
   }
 
   /** Who may connect (protected mode, token, TLS). */
@@ -124,5 +168,25 @@ export class ListServer {
   async close(): Promise<void> {
     await this.#server.close();
     await this.#service.close();
+    await this.#dataDir?.close();
   }
+}
+
+/** Apply every record of the data directory's log, in order. */
+function replay(dataDir: DataDir, dicts: DictService): void {
+  dataDir.records.forEach((payload, k) => {
+    let record: unknown[];
+    try {
+      record = Journal.decode(payload);
+      if (!DictService.replays(record[0] as string)) {
+        throw new Error(`unknown record kind '${record[0]}'`);
+      }
+      dicts.replay(record);
+    } catch (error) {
+      throw new DataDirError(
+        `${dataDir.path}/log: record ${k + 1} cannot be replayed (${(error as Error).message}); ` +
+          `refusing to start over it`,
+      );
+    }
+  });
 }

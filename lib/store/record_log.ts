@@ -1,0 +1,212 @@
+/**
+ * An append-only log of records, each `[length: u32 LE][crc32: u32 LE][payload]`, written with
+ * group commit: records appended while a write (and, with `fsync: "always"`, its sync) is under
+ * way are written together next, and each record's {@link RecordLog.append} resolves once it is
+ * as durable as the fsync mode promises — so a server answers a write only after that.
+ *
+ * | fsync      | an append resolves after                    | a process crash loses | power loss loses |
+ * | ---------- | ------------------------------------------- | --------------------- | ---------------- |
+ * | `always`   | its batch is written and `fdatasync`ed       | nothing answered      | nothing answered |
+ * | `everysec` | its batch is written (synced within ~1 s)    | nothing answered      | up to ~1 s       |
+ * | `no`       | its batch is written (the OS syncs when it likes) | nothing answered | up to the OS's delay (~30 s) |
+ *
+ * Reading back ({@link readRecords}) tells a *torn tail* — the last record cut short by a crash
+ * mid-write, or zeros where the file was extended but not written — which it reports so the
+ * caller can cut it off, from corruption anywhere else, which is an error.
+ *
+ * @example
+ * ```ts
+ * import { RecordLog } from "./record_log.ts";
+ * const file = await Deno.open("/tmp/example.log", { create: true, append: true });
+ * const log = new RecordLog(file, "always");
+ * await log.append(new Uint8Array([1, 2, 3])); // written and synced
+ * await log.close();
+ * ```
+ * @module
+ */
+import zlib from "node:zlib";
+
+/** How hard {@link RecordLog.append} waits: Redis's `appendfsync` modes. */
+export type FsyncMode = "always" | "everysec" | "no";
+
+/** Bytes before each record's payload: its length and its CRC-32. */
+export const RECORD_HEADER_BYTES = 8;
+
+/** The largest payload one record may hold (a record is read back whole). */
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+/** How often `everysec` syncs. */
+export const EVERYSEC_MS = 1000;
+
+/** CRC-32 (IEEE) of `bytes`, native in node:zlib (~7 GB/s here). */
+export function crc32(bytes: Uint8Array): number {
+  return (zlib as unknown as { crc32(data: Uint8Array): number }).crc32(bytes);
+}
+
+/** See the module docs. */
+export class RecordLog {
+  readonly #file: Deno.FsFile;
+  readonly #fsync: FsyncMode;
+  /** Records waiting for the next write, and who waits on them. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  #writing = false;
+  #failed: unknown;
+  #dirty = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Bytes in the file (what was there when opened, plus what was written since). */
+  size: number;
+
+  /** A log appending to `file` (opened for append), `size` bytes long now. */
+  constructor(file: Deno.FsFile, fsync: FsyncMode, size = 0) {
+    this.#file = file;
+    this.#fsync = fsync;
+    this.size = size;
+    if (fsync === "everysec") {
+      this.#timer = setInterval(() => this.#syncSoon(), EVERYSEC_MS);
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  /**
+   * Add a record; resolves when it is written (and synced, with `always`). Records are written
+   * in the order they were appended. After a write fails, every append fails: the log can no
+   * longer promise anything.
+   */
+  append(payload: Uint8Array): Promise<void> {
+    if (this.#failed !== undefined) return Promise.reject(this.#failed);
+    if (payload.length > MAX_RECORD_BYTES) {
+      return Promise.reject(new RangeError(`a record of ${payload.length} bytes is too big`));
+    }
+    const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
+    const view = new DataView(record.buffer);
+    view.setUint32(0, payload.length, true);
+    view.setUint32(4, crc32(payload), true);
+    record.set(payload, RECORD_HEADER_BYTES);
+    this.#pending.push(record);
+    this.#pendingBytes += record.length;
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (!this.#writing) this.#flush();
+    return done;
+  }
+
+  /** Resolves once everything appended so far is as durable as the mode promises. */
+  durable(): Promise<void> {
+    if (this.#failed !== undefined) return Promise.reject(this.#failed);
+    if (this.#waiters.length === 0 && !this.#writing) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Write what is pending, sync it, and close the file. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.durable().catch(() => {});
+    while (this.#writing) await new Promise((r) => setTimeout(r, 1));
+    if (this.#dirty && this.#failed === undefined) await this.#file.syncData().catch(() => {});
+    this.#file.close();
+  }
+
+  /** Group commit: write everything pending in one go, then answer all of it. */
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#pending.length > 0 || this.#waiters.length > 0) {
+        const records = this.#pending;
+        const waiters = this.#waiters;
+        this.#pending = [];
+        this.#waiters = [];
+        const bytes = records.length === 1 ? records[0] : join(records, this.#pendingBytes);
+        this.#pendingBytes = 0;
+        try {
+          for (let at = 0; at < bytes.length;) at += await this.#file.write(bytes.subarray(at));
+          this.size += bytes.length;
+          if (this.#fsync === "always") await this.#file.syncData();
+          else this.#dirty = true;
+        } catch (error) {
+          this.#failed = error;
+          for (const waiter of [...waiters, ...this.#waiters]) waiter.reject(error);
+          this.#waiters = [];
+          this.#pending = [];
+          return;
+        }
+        for (const waiter of waiters) waiter.resolve();
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** `everysec`: sync what was written since the last sync, off the write path. */
+  #syncSoon(): void {
+    if (!this.#dirty || this.#failed !== undefined) return;
+    this.#dirty = false;
+    this.#file.syncData().catch((error) => {
+      this.#failed = error;
+    });
+  }
+}
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** What {@link readRecords} found in a log file. */
+export interface LogContents {
+  /** The payloads of the good records, in order (views into the file's bytes). */
+  records: Uint8Array[];
+  /** Where the good records end: a torn tail starts here (equals the file's length if none). */
+  goodBytes: number;
+  /** Bytes after the good records that a crash left: cut them off (0 if none). */
+  tornBytes: number;
+}
+
+/**
+ * The records of a log file's bytes. A last record that runs past the end, or a tail of zeros,
+ * is a torn tail (`tornBytes`). A record whose CRC does not match, with anything but zeros after
+ * it, is corruption: `Error` naming its offset.
+ *
+ * @example
+ * ```ts
+ * import { readRecords } from "./record_log.ts";
+ * readRecords(new Uint8Array(0)).records.length; // 0
+ * ```
+ */
+export function readRecords(bytes: Uint8Array): LogContents {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const records: Uint8Array[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const torn = { records, goodBytes: at, tornBytes: bytes.length - at };
+    if (bytes.length - at < RECORD_HEADER_BYTES) return torn;
+    const length = view.getUint32(at, true);
+    const end = at + RECORD_HEADER_BYTES + length;
+    if (length === 0 && allZero(bytes, at)) return torn;
+    if (end > bytes.length) {
+      if (length > MAX_RECORD_BYTES && !allZero(bytes, at + 4)) {
+        throw new Error(`the log is corrupt at byte ${at}: a record claims ${length} bytes`);
+      }
+      return torn;
+    }
+    const payload = bytes.subarray(at + RECORD_HEADER_BYTES, end);
+    if (crc32(payload) !== view.getUint32(at + 4, true)) {
+      // Cut short and then overwritten? Only if nothing but zeros follows; else it is damage.
+      if (end === bytes.length || allZero(bytes, end)) return torn;
+      throw new Error(`the log is corrupt at byte ${at}: a record's checksum does not match`);
+    }
+    records.push(payload);
+    at = end;
+  }
+  return { records, goodBytes: at, tornBytes: 0 };
+}
+
+function allZero(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
