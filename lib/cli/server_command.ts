@@ -34,8 +34,8 @@ SIGINT or SIGTERM stops it.
 
 Options:
   --host H, --port P         the same as HOST and PORT (for --config files)
-  --data DIR                 keep dicts in DIR across a stop, a crash and a restart (lists: not
-                             yet); without it everything is in memory only
+  --data DIR                 keep lists and dicts in DIR across a stop, a crash and a restart;
+                             without it everything is in memory only
   --fsync MODE               always | everysec | no (default everysec): when a write is answered —
                              after it is on disk; after it is written, synced within a second;
                              after it is written, synced when the OS likes
@@ -122,6 +122,6 @@ function dataNotice(server: ListServer): string {
   const torn = data.tornBytes > 0
     ? `; cut off a torn tail of ${data.tornBytes} bytes (a write cut short by a crash)`
     : "";
-  return `typenet server: dicts kept in ${data.path} (fsync ${data.fsync}); ` +
-    `${data.records} records replayed${torn}; lists are still in memory only`;
+  return `typenet server: lists and dicts kept in ${data.path} (fsync ${data.fsync}); ` +
+    `${data.records} records replayed${torn}`;
 }

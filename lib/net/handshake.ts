@@ -28,6 +28,7 @@ import {
   ProtocolError,
   TimeoutError,
   TypenetError,
+  Unreachable,
   VersionMismatch,
 } from "../wire/errors.ts";
 import { type Hello, Kind, MAGIC, type Message, type Welcome } from "../wire/messages.ts";
@@ -140,7 +141,8 @@ async function answerTo(
     throw error;
   });
   if (answer === null) {
-    throw new ProtocolError(`${options.label} closed the connection during the hello`);
+    // The server went away (it stopped, or it refused this address): nothing was asked of it.
+    throw new Unreachable(`${options.label} closed the connection during the hello`);
   }
   if (answer.kind === Kind.Error) throw errorFromWire(answer.code, answer.message);
   return answer;

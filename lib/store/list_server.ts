@@ -36,8 +36,8 @@ export interface ListServerOptions extends SecurityOptions {
   /** Told of connection-level problems (a client's bad frame, a failed hello). */
   onError?: (error: unknown, peer: string) => void;
   /**
-   * A data directory: dicts are kept there across a stop, a crash and a restart (lists: not
-   * yet). Without it everything is in memory only.
+   * A data directory: lists and dicts are kept there across a stop, a crash and a restart.
+   * Without it everything is in memory only.
    */
   data?: string;
   /** How hard each write waits for the disk (default `"everysec"`, as Redis). */
@@ -129,11 +129,11 @@ export class ListServer {
       ...DEFAULT_PEER_TIMEOUTS,
       ...options.peerTimeouts,
       ...linkSecurity(options, security.token),
-    });
+    }, journal);
     const dicts = new DictService(journal);
     let server: Server;
     try {
-      if (dataDir) replay(dataDir, dicts);
+      if (dataDir) replay(dataDir, service, dicts);
       server = await Server.listen({
         hostname,
         port: options.port ?? DEFAULT_LIST_PORT,
@@ -173,15 +173,15 @@ export class ListServer {
 }
 
 /** Apply every record of the data directory's log, in order. */
-function replay(dataDir: DataDir, dicts: DictService): void {
+function replay(dataDir: DataDir, lists: ListService, dicts: DictService): void {
   dataDir.records.forEach((payload, k) => {
     let record: unknown[];
     try {
       record = Journal.decode(payload);
-      if (!DictService.replays(record[0] as string)) {
-        throw new Error(`unknown record kind '${record[0]}'`);
-      }
-      dicts.replay(record);
+      const kind = record[0] as string;
+      if (ListService.replays(kind)) lists.replay(record);
+      else if (DictService.replays(kind)) dicts.replay(record);
+      else throw new Error(`unknown record kind '${kind}'`);
     } catch (error) {
       throw new DataDirError(
         `${dataDir.path}/log: record ${k + 1} cannot be replayed (${(error as Error).message}); ` +

@@ -47,6 +47,7 @@ import { PeerLinks } from "./peer_links.ts";
 import type { ConnectOptions } from "../net/connect.ts";
 import type { Session } from "../net/session.ts";
 import { Sequencer } from "./sequencer.ts";
+import type { Journal } from "./journal.ts";
 import { yieldToEventLoop } from "../net/yield.ts";
 import { ListEditor, type NodeCall } from "./list_edit.ts";
 import { packRuns, type Run, ShardRewrite } from "./list_rewrite.ts";
@@ -89,7 +90,7 @@ export class ListService {
         argInt(args, 2, "from", 0),
         newLength,
       );
-      shard.acknowledged = newLength;
+      this.#setAcknowledged(shard, newLength);
       shard.changes++;
       return count;
     },
@@ -120,15 +121,22 @@ export class ListService {
   };
   readonly #creating = new Map<string, Promise<void>>();
   readonly #peers: PeerLinks;
+  readonly #journal: Journal | undefined;
+  /** False while the log is replayed: replayed changes are not written again. */
+  #live = true;
 
-  /** A service that reaches other servers with `peerTimeouts` (and its token and TLS). */
-  constructor(peerTimeouts: ConnectOptions = {}) {
+  /**
+   * A service that reaches other servers with `peerTimeouts` (and its token and TLS) and, given
+   * a `journal`, writes every change of its lists there and answers a change once it is durable.
+   */
+  constructor(peerTimeouts: ConnectOptions = {}, journal?: Journal) {
+    this.#journal = journal;
     this.#peers = new PeerLinks(peerTimeouts, (shard, peer) => {
       // Node `peer` holds items once the list reaches its first block.
       const length = this.#sequencers.get(shard.name)?.length ?? 0;
       return length > peer * shard.layout.partitionSize;
     });
-    this.handlers = defineHandlers({
+    this.handlers = this.#durable(defineHandlers({
       requests: {
         [ListOp.Open]: (args) => this.#open(args),
         [ListOp.Append]: (args) => {
@@ -208,10 +216,8 @@ export class ListService {
           adminOnly(ListOp.Drop, call);
           const shard = this.#shards.get(argString(args, 0, "name"));
           if (!shard) return 0;
-          this.#shards.delete(shard.name);
-          this.#sequencers.delete(shard.name);
-          this.#editors.delete(shard.name);
-          this.#rewrites.delete(shard.name);
+          this.#forget(shard.name);
+          this.#record(["l.drop", shard.name]);
           return shard.count;
         },
         [ListOp.Store]: (args, call) => {
@@ -224,7 +230,7 @@ export class ListService {
           peersOnly(ListOp.Take, call, shard);
           const index = this.#ownedIndex(shard, argInt(args, 1, "index", 0));
           // The list is shorter now; an append will hand this index out again.
-          shard.acknowledged = Math.min(shard.acknowledged, index);
+          this.#setAcknowledged(shard, Math.min(shard.acknowledged, index));
           shard.changes++;
           const value = shard.removeLast(index);
           if (!value) {
@@ -237,7 +243,7 @@ export class ListService {
           const shard = this.#shard(args);
           peersOnly(ListOp.Truncate, call, shard);
           const from = argInt(args, 1, "from", 0);
-          shard.acknowledged = Math.min(shard.acknowledged, from);
+          this.#setAcknowledged(shard, Math.min(shard.acknowledged, from));
           shard.changes++;
           return shard.truncate(from);
         },
@@ -261,7 +267,35 @@ export class ListService {
           return chunks.map(batchToWire);
         },
       },
-    });
+    }));
+  }
+
+  /**
+   * Apply a record read back from the data directory's log (journal.ts) at start: list made or
+   * dropped, the home's length, a node's acknowledged length, or a change of items.
+   */
+  replay(record: unknown[]): void {
+    this.#live = false;
+    try {
+      const [kind, name, a, b] = record as [string, string, unknown, unknown];
+      if (kind === "l.open") {
+        if (!this.#shards.has(name)) this.#create(name, a as ListLayout, b as number);
+        return;
+      }
+      if (kind === "l.drop") return this.#forget(name);
+      const shard = this.#shards.get(name);
+      if (!shard) throw new Error(`a record for list '${name}', which was never opened`);
+      if (kind === "l.len") this.#sequencers.get(name)!.length = a as number;
+      else if (kind === "l.ack") shard.acknowledged = a as number;
+      else if (!shard.replay(record)) throw new Error(`unknown list record '${kind}'`);
+    } finally {
+      this.#live = true;
+    }
+  }
+
+  /** Whether `kind` is a record this service replays. */
+  static replays(kind: string): boolean {
+    return kind.startsWith("l.");
   }
 
   /**
@@ -332,12 +366,18 @@ export class ListService {
   #create(name: string, layout: ListLayout, self: number): void {
     const shard = new ListShard(name, layout, self);
     this.#shards.set(name, shard);
+    this.#record(["l.open", name, layout, self]);
+    if (this.#journal) shard.journal = (record) => this.#record(record);
     if (self === 0) {
       const placement = homePlacement(shard, this.#peers);
       const repair = placement.repair!;
       // A rewrite left in doubt is finished before the tail is repaired.
       placement.repair = (length) => editor.finishPending() ?? repair(length);
-      const sequencer = new Sequencer(placement, `list '${name}'`);
+      const sequencer = new Sequencer(
+        placement,
+        `list '${name}'`,
+        (length) => this.#record(["l.len", name, length]),
+      );
       const editor = new ListEditor(shard, sequencer, placement, this.#nodeCall(shard));
       this.#sequencers.set(name, sequencer);
       this.#editors.set(name, editor);
@@ -454,7 +494,7 @@ export class ListService {
     const values = argBatch(args, 2, "values");
     // Exactly what the home says (not the larger of it and what we knew): after pops, indexes
     // we once knew acknowledged are handed out again, to this very batch perhaps.
-    if (args.length === 4) shard.acknowledged = argInt(args, 3, "acknowledged", 0);
+    if (args.length === 4) this.#setAcknowledged(shard, argInt(args, 3, "acknowledged", 0));
     shard.changes++;
     shard.store(argInt(args, 1, "first", 0), values);
     return values.lengths.length;
@@ -490,6 +530,43 @@ export class ListService {
       if (node !== shard.self) return this.#peers.call(shard, node, op, args);
       return Promise.resolve().then(() => this.#rewriteSteps[op](shard, args));
     };
+  }
+
+  /** Write `record` to the journal (not while replaying it). */
+  #record(record: unknown[]): void {
+    if (this.#live) this.#journal?.write(record);
+  }
+
+  /** A node's acknowledged length is written down when it is set, so it survives a restart. */
+  #setAcknowledged(shard: ListShard, length: number): void {
+    shard.acknowledged = length;
+    this.#record(["l.ack", shard.name, length]);
+  }
+
+  #forget(name: string): void {
+    this.#shards.delete(name);
+    this.#sequencers.delete(name);
+    this.#editors.delete(name);
+    this.#rewrites.delete(name);
+  }
+
+  /**
+   * With a journal, each operation that changes state answers only once what it wrote is
+   * durable. Reads do not wait.
+   */
+  #durable(handlers: Handlers): Handlers {
+    const journal = this.#journal;
+    if (!journal) return handlers;
+    const requests = new Map(handlers.requests);
+    for (const [op, handler] of handlers.requests) {
+      if (READS.has(op)) continue;
+      requests.set(op, async (args, call) => {
+        const result = await handler(args, call);
+        await journal.durable();
+        return result;
+      });
+    }
+    return { requests, streams: handlers.streams };
   }
 
   #rewriteOf(shard: ListShard): ShardRewrite {
@@ -553,6 +630,16 @@ export class ListService {
     return new IndexError(`index ${index} out of range for list '${shard.name}'`);
   }
 }
+
+/** Operations that change nothing: they answer without waiting for the journal. */
+const READS = new Set<string>([
+  ListOp.Length,
+  ListOp.Get,
+  ListOp.Find,
+  ListOp.Count,
+  ListOp.Stats,
+  ListOp.SortProbe,
+]);
 
 /** The server-to-server steps of a rewrite (list_rewrite.ts). */
 const REWRITE_STEPS: string[] = [

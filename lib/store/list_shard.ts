@@ -65,6 +65,11 @@ export class ListShard {
   acknowledged = 0;
   /** Bumped whenever the home changes this node's items (store, truncate, take). */
   changes = 0;
+  /**
+   * Told of every change to the items, as a record that {@link ListShard.replay} applies again
+   * (set by a server with a data directory, once its log is replayed).
+   */
+  journal: ((record: unknown[]) => void) | undefined;
 
   /** Bytes of the items held here. */
   get bytes(): number {
@@ -74,6 +79,33 @@ export class ListShard {
   /** Items held here. */
   get count(): number {
     return this.#store.length;
+  }
+
+  /**
+   * Apply a record this shard's {@link journal} was given (read back from the log at start).
+   * Returns false for a kind that is not an item change.
+   */
+  replay(record: unknown[]): boolean {
+    const [kind, , a, b, c] = record as [string, string, number, unknown, unknown];
+    if (kind === "l.store") this.store(a, { bytes: b as Uint8Array, lengths: c as number[] });
+    else if (kind === "l.set") this.replace(a, (b as Uint8Array).slice());
+    else if (kind === "l.take") this.removeLast(a);
+    else if (kind === "l.trunc") this.truncate(a);
+    else if (kind === "l.rebuild") {
+      this.rebuildFrom(
+        a,
+        (b as unknown[][]).map((piece) =>
+          piece.length === 2
+            ? { batch: { bytes: piece[0] as Uint8Array, lengths: piece[1] as number[] } }
+            : {
+              index: piece[0] as number,
+              count: piece[1] as number,
+              backwards: piece[2] as boolean,
+            }
+        ),
+      );
+    } else return false;
+    return true;
   }
 
   /** Whether this node owns index `i` (i ≥ 0). */
@@ -110,11 +142,14 @@ export class ListShard {
     }
     this.#lastRemoved = undefined;
     this.#store.write(position, batch.bytes, batch.lengths);
+    this.journal?.(["l.store", this.name, first, batch.bytes, batch.lengths]);
   }
 
   /** Replace the item at `i`; false if there is none. */
   replace(i: number, value: Uint8Array): boolean {
-    return this.#store.replace(localOffset(this.layout, i), value);
+    const replaced = this.#store.replace(localOffset(this.layout, i), value);
+    if (replaced) this.journal?.(["l.set", this.name, i, value]);
+    return replaced;
   }
 
   /**
@@ -126,6 +161,7 @@ export class ListShard {
     if (localOffset(this.layout, i) === this.#store.length - 1) {
       const value = this.#store.removeLast()!;
       this.#lastRemoved = { index: i, value };
+      this.journal?.(["l.take", this.name, i]);
       return value;
     }
     return this.#lastRemoved?.index === i ? this.#lastRemoved.value : undefined;
@@ -204,13 +240,25 @@ export class ListShard {
         "batch" in piece ? piece : { ...piece, from: localOffset(this.layout, piece.index) }
       ),
     );
+    this.journal?.([
+      "l.rebuild",
+      this.name,
+      from,
+      pieces.map((piece) =>
+        "batch" in piece
+          ? [piece.batch.bytes, piece.batch.lengths]
+          : [piece.index, piece.count, piece.backwards]
+      ),
+    ]);
   }
 
   /** Remove every item at index `from` or beyond; returns how many were removed. */
   truncate(from: number): number {
     const first = nextOwnedIndex(this.layout, this.self, Math.max(0, from));
     this.#lastRemoved = undefined;
-    return this.#store.truncate(localOffset(this.layout, first));
+    const removed = this.#store.truncate(localOffset(this.layout, first));
+    if (removed > 0) this.journal?.(["l.trunc", this.name, from]);
+    return removed;
   }
 
   /**

@@ -72,19 +72,38 @@ export interface Rewritten<T> {
 
 /** See the module docs. */
 export class Sequencer {
-  /** Items stored: every index below it holds an item. */
-  length = 0;
+  #length = 0;
   readonly #placement: Placement;
   readonly #describe: string;
+  readonly #onLength: ((length: number) => void) | undefined;
   #queue: TailOperation[] = [];
   #busy = false;
   /** An operation's outcome is unknown: repair before handing out or taking any index. */
   #inDoubt = false;
 
-  /** A sequencer for an empty list; `describe` names the list in errors. */
-  constructor(placement: Placement, describe = "the list") {
+  /**
+   * A sequencer for an empty list; `describe` names the list in errors; `onLength` is told of
+   * every new length (a server with a data directory writes it down).
+   */
+  constructor(
+    placement: Placement,
+    describe = "the list",
+    onLength?: (length: number) => void,
+  ) {
     this.#placement = placement;
     this.#describe = describe;
+    this.#onLength = onLength;
+  }
+
+  /** Items stored: every index below it holds an item. */
+  get length(): number {
+    return this.#length;
+  }
+
+  set length(length: number) {
+    if (length === this.#length) return;
+    this.#length = length;
+    this.#onLength?.(length);
   }
 
   /** Append `values`; returns (or resolves to) the index of the first. */

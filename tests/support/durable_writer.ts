@@ -6,11 +6,15 @@
  * ```sh
  * deno run --allow-net=127.0.0.1 tests/support/durable_writer.ts dict NODE COUNT
  * deno run --allow-net=127.0.0.1 tests/support/durable_writer.ts cas NODE COUNT
+ * deno run --allow-net=127.0.0.1 tests/support/durable_writer.ts list NODES COUNT
  * ```
  * `dict` sets keys `k0…k{COUNT-1}` of dict `durable` to their number, one after another, and
  * prints `done COUNT`. `cas` adds one to key `n` of dict `counter` by compare-and-set COUNT
  * times and prints `done ACKED UNKNOWN`: increments acknowledged, and increments whose answer
- * was lost (they may or may not have happened).
+ * was lost (they may or may not have happened). `list` appends `n` = 0…COUNT-1 to list `durable`
+ * over NODES (comma-separated, blocks of 7) and prints one JSON line
+ * `{"acked": [n…], "unknown": [n…]}`: an append that failed before it reached the home is tried
+ * again; one whose answer was lost is not (it may have happened) and is listed as unknown.
  *
  * @example
  * ```sh
@@ -18,12 +22,12 @@
  * ```
  * @module
  */
-import { Dict } from "../../mod.ts";
-import { Unavailable } from "../../lib/wire/errors.ts";
+import { Dict, List } from "../../mod.ts";
+import { Unavailable, Unreachable } from "../../lib/wire/errors.ts";
 
 const [mode, node, countText] = Deno.args;
 const count = Number(countText);
-const nodes = [node];
+const nodes = node.split(",");
 
 /** Run `write` until it resolves; `Unavailable` (the server is down) means wait and retry. */
 async function untilAcknowledged<T>(write: () => Promise<T>, onLost?: () => void): Promise<T> {
@@ -67,6 +71,28 @@ if (mode === "dict") {
   }
   console.log(`done ${acked} ${unknown}`);
   await d.close();
+} else if (mode === "list") {
+  const li = await untilAcknowledged(() => List.open("durable", { nodes, partitionSize: 7 }));
+  const acked: number[] = [];
+  const unknown: number[] = [];
+  for (let n = 0; n < count; n++) {
+    for (let attempt = 0;; attempt++) {
+      try {
+        await li.append(n);
+        acked.push(n);
+        break;
+      } catch (error) {
+        if (!(error instanceof Unavailable) || attempt > 2000) throw error;
+        if (!(error instanceof Unreachable)) {
+          unknown.push(n);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
+  console.log(JSON.stringify({ acked, unknown }));
+  await li.close();
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -1,0 +1,154 @@
+/**
+ * Lists on servers with `--data`: a writer appending while a server is SIGKILLed and restarted
+ * — alone, the home of a list over three servers, and a node that is not the home — and every
+ * acknowledged append is there after, in order, once; edits, sorts and clears survive a
+ * restart; a list of 100,000 items comes back.
+ */
+import assert from "node:assert/strict";
+import { List } from "../mod.ts";
+import { type ServerProcess, startServer } from "./support/process.ts";
+import { repoPath, runScript } from "./support/process.ts";
+import { freePort, waitFor } from "./support/wait.ts";
+
+const PERMISSIONS = ["--allow-net=127.0.0.1", "--allow-read", "--allow-write"];
+
+/** `count` servers with data directories, on ports that stay theirs across restarts. */
+async function durableServers(count: number, fsync = "everysec") {
+  const dirs = await Promise.all(
+    Array.from({ length: count }, () => Deno.makeTempDir({ prefix: "typenet-data-" })),
+  );
+  const ports: number[] = [];
+  for (let k = 0; k < count; k++) ports.push(await freePort());
+  const start = (k: number) =>
+    startServer(["127.0.0.1", String(ports[k]), "--data", dirs[k], "--fsync", fsync], {
+      permissions: PERMISSIONS,
+    });
+  const servers: ServerProcess[] = await Promise.all(dirs.map((_, k) => start(k)));
+  return {
+    servers,
+    nodes: ports.map((port) => `127.0.0.1:${port}`),
+    dirs,
+    /** SIGKILL server `k` and start it again on the same directory and port. */
+    async restart(k: number) {
+      await servers[k].stop("SIGKILL");
+      servers[k] = await start(k);
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all(servers.map((server) => server.stop()));
+      for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Wait until server `dir`'s log has grown by `bytes` (or the writer is done). */
+async function logGrows(dir: string, bytes: number, done: () => boolean): Promise<void> {
+  const size = (await Deno.stat(`${dir}/log`)).size;
+  await waitFor(async () => done() || (await Deno.stat(`${dir}/log`)).size > size + bytes, {
+    deadlineMs: 30_000,
+    what: "the writer to append",
+  });
+}
+
+/** Every acknowledged append once, in order; an unknown one at most once; nothing else. */
+function checkList(items: unknown[], acked: number[], unknown: number[]): void {
+  const allowed = new Set([...acked, ...unknown]);
+  const seen = new Set<number>();
+  for (const item of items) {
+    const n = item as number;
+    assert.ok(allowed.has(n), `item ${n} was never appended`);
+    assert.ok(!seen.has(n), `item ${n} is there twice`);
+    seen.add(n);
+  }
+  for (const n of acked) assert.ok(seen.has(n), `acknowledged item ${n} was lost`);
+  const order = items.filter((n) => acked.includes(n as number));
+  assert.deepEqual(order, acked, "acknowledged items out of order");
+}
+
+for (
+  const [title, count, victims] of [
+    ["one server", 1, [0, 0, 0, 0, 0]],
+    ["the home of three", 3, [0, 0, 0]],
+    ["a node of three that is not the home", 3, [1, 2, 1]],
+  ] as [string, number, number[]][]
+) {
+  Deno.test(`list appends survive SIGKILLs of ${title}`, async () => {
+    await using cluster = await durableServers(count);
+    const writer = runScript(repoPath("tests/support/durable_writer.ts"), [
+      "list",
+      cluster.nodes.join(","),
+      "1500",
+    ]);
+    try {
+      for (const k of victims) {
+        await logGrows(cluster.dirs[k], 1_000, () => writer.stdout.length > 0);
+        await cluster.restart(k);
+      }
+      const status = await writer.status;
+      assert.equal(status.code, 0, writer.stderr.join("\n"));
+      const { acked, unknown } = JSON.parse(writer.stdout.at(-1)!);
+      // After one more crash of every server, the list is all there.
+      for (let k = 0; k < count; k++) await cluster.restart(k);
+      await using li = await List.open("durable", { nodes: cluster.nodes, partitionSize: 7 });
+      const items = await li.toArray();
+      checkList(items, acked, unknown);
+      assert.equal(await li.length(), items.length);
+      // And the list goes on.
+      await li.append("after");
+      assert.equal(await li.at(-1), "after");
+    } finally {
+      await writer.stop("SIGKILL");
+    }
+  });
+}
+
+Deno.test("inserts, deletes, sorts, reverses and clears survive a restart", async () => {
+  await using cluster = await durableServers(2, "always");
+  const open = () => List.open("edits", { nodes: cluster.nodes, partitionSize: 3 });
+  const model: unknown[] = Array.from({ length: 40 }, (_, i) => (i * 7) % 40);
+  {
+    await using li = await open();
+    await li.extend(model);
+    await li.insert(5, "x");
+    model.splice(5, 0, "x");
+    await li.delete(12);
+    model.splice(12, 1);
+    await li.set(20, 99);
+    model[20] = 99;
+    await li.remove("x");
+    model.splice(model.indexOf("x"), 1);
+    await li.sort();
+    model.sort((a, b) => (a as number) - (b as number));
+    await li.pop(3);
+    model.splice(3, 1);
+    await li.reverse();
+    model.reverse();
+  }
+  await cluster.restart(0);
+  await cluster.restart(1);
+  {
+    await using li = await open();
+    assert.deepEqual(await li.toArray(), model);
+    for (let i = 0; i < model.length; i++) assert.equal(await li.at(i), model[i]);
+    assert.equal(await li.clear(), model.length);
+  }
+  await cluster.restart(1);
+  await cluster.restart(0);
+  await using li = await open();
+  assert.deepEqual(await li.toArray(), []);
+  await li.extend([1, 2, 3]);
+  assert.deepEqual(await li.toArray(), [1, 2, 3]);
+});
+
+Deno.test("a list of 100,000 items comes back after a restart", async () => {
+  await using cluster = await durableServers(2);
+  const items = Array.from({ length: 100_000 }, (_, i) => ({ i, s: `item ${i}` }));
+  {
+    await using li = await List.open("big", { nodes: cluster.nodes, partitionSize: 1000 });
+    await li.extend(items);
+  }
+  await cluster.restart(0);
+  await cluster.restart(1);
+  await using li = await List.open("big", { nodes: cluster.nodes, partitionSize: 1000 });
+  assert.equal(await li.length(), items.length);
+  assert.deepEqual(await li.toArray(), items);
+});
