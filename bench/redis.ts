@@ -43,25 +43,37 @@ export interface RedisServer {
   readonly port: number;
   /** As the server logged it at start, e.g. "7.0.15". */
   readonly version: string;
-  stop(): Promise<void>;
+  /** Its process id. */
+  readonly pid: number;
+  /** Stop it (SIGTERM, or the signal given). */
+  stop(signal?: Deno.Signal): Promise<void>;
 }
 
 /** Thrown when `redis-server` is not installed. */
 export class RedisMissing extends Error {}
 
 /**
- * Start `redis-server` on a free loopback port with persistence off, and wait until it
- * accepts connections. `RedisMissing` if it is not installed.
+ * Start `redis-server` on a free loopback port (or `fixedPort`) with persistence off unless
+ * `extraArgs` turn it on, and wait until it accepts connections. `RedisMissing` if it is not
+ * installed.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(
+  extraArgs: string[] = [],
+  fixedPort?: number,
+): Promise<RedisServer> {
   // Another process may take the free port before redis binds it; try a few ports.
   for (let attempt = 1;; attempt++) {
-    const port = freePort();
-    const child = spawnRedis(port);
+    const port = fixedPort ?? freePort();
+    const child = spawnRedis(port, extraArgs);
     try {
       await child.waitForLine(/Ready to accept connections/, 10_000);
       const version = child.stdout.join("\n").match(/version=([0-9.]+)/)?.[1] ?? "unknown";
-      return { port, version, stop: async () => void await child.stop() };
+      return {
+        port,
+        version,
+        pid: child.pid,
+        stop: async (signal?: Deno.Signal) => void await child.stop(signal),
+      };
     } catch (error) {
       await child.stop("SIGKILL");
       if (attempt === 3) throw error;
@@ -121,9 +133,19 @@ function freePort(): number {
   return port;
 }
 
-function spawnRedis(port: number): ChildProcess {
+function spawnRedis(port: number, extraArgs: string[]): ChildProcess {
   const command = new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    args: [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      ...extraArgs, // later settings win
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -157,6 +157,38 @@ async function dictTour(nodes: string[]): Promise<void> {
   show("await d.clear()", await d.clear());
 }
 
+/** A server with a data directory, killed with SIGKILL and started again: the list is there. */
+async function durableTour(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "typenet-tour-data-" });
+  const access = [`--allow-read=${dir}`, `--allow-write=${dir}`];
+  const start = (port: number) =>
+    startTypenet(
+      ["server", "127.0.0.1", String(port), "--data", dir],
+      /^typenet server listening on (\S+)$/,
+      access,
+    );
+  console.log("\ntypenet tour: a server that keeps its lists in a data directory");
+  let server = await start(0);
+  try {
+    const nodes = [server.address];
+    {
+      await using li = await List.open("kept", { nodes });
+      await li.extend(["survives", "a", "crash"]);
+      await li.insert(1, "even");
+      show(`await li.toArray()`, await li.toArray());
+    }
+    console.log("kill -9 the server, then start it again on the same directory and port");
+    server.process.kill("SIGKILL");
+    await server.process.status;
+    server = await start(Number(server.address.split(":")[1]));
+    await using li = await List.open("kept", { nodes });
+    show(`await li.toArray()`, await li.toArray());
+  } finally {
+    await stopTypenet(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 if (import.meta.main) {
   const servers: Running[] = [];
   console.log("typenet tour: two list servers on this machine and one List spread over both\n");
@@ -170,6 +202,7 @@ if (import.meta.main) {
     console.log("\nstopping the servers");
     await Promise.all(servers.map(stopTypenet));
   }
+  await durableTour();
   await clusterTour();
   await gatewayTour();
   await securityTour();

@@ -24,6 +24,12 @@ Deno.test("the tour runs and prints the original's node info for 10,000 items", 
     [...out.matchAll(/^typenet gateway listening on 127\.0\.0\.1:\d+ \(pool 5\)$/gm)].length,
     2,
   );
+  // The data directory: the list read back after the server was killed and started again.
+  assert.equal(
+    [...out.matchAll(/^await li\.toArray\(\) +→ \[ "survives", "even", "a", "crash" \]$/gm)].length,
+    2,
+  );
+  assert.match(out, /^kill -9 the server, then start it again/m);
   // The cluster: three node processes, and each holds the value the tour's node set.
   assert.equal([...out.matchAll(/^typenet node \S+ cluster port /gm)].length, 3);
   assert.equal([...out.matchAll(/ → \{"lamp":"on","by":"the tour"\}$/gm)].length, 3);
