@@ -39,6 +39,8 @@ Options:
   --fsync MODE               always | everysec | no (default everysec): when a write is answered —
                              after it is on disk; after it is written, synced within a second;
                              after it is written, synced when the OS likes
+  --compact-min-bytes N      compact the log in the background once it is N bytes and twice the
+                             data it holds (default 67108864)
 ${CONFIG_HELP}
 ${LIMIT_HELP}
 ${SECURITY_HELP}
@@ -51,6 +53,7 @@ export const SERVER_FLAGS: ParseOptions = {
   "port": { type: "string" },
   "data": { type: "string" },
   "fsync": { type: "string" },
+  "compact-min-bytes": { type: "string" },
   ...LIMIT_FLAGS,
   ...SECURITY_FLAGS,
 };
@@ -94,6 +97,9 @@ export async function serverCommand(args: string[]): Promise<number> {
       limits,
       data,
       fsync,
+      compactMinBytes: values["compact-min-bytes"] === undefined
+        ? undefined
+        : positiveInt(values["compact-min-bytes"] as string, "--compact-min-bytes"),
       ...securityFrom(values),
       onError: (error, peer) => console.error(`typenet server: ${peer}: ${describe(error)}`),
     });
@@ -124,4 +130,10 @@ function dataNotice(server: ListServer): string {
     : "";
   return `typenet server: lists and dicts kept in ${data.path} (fsync ${data.fsync}); ` +
     `${data.records} records replayed${torn}`;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer`);
+  return n;
 }

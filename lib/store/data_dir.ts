@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { type FsyncMode, readRecords, RecordLog } from "./record_log.ts";
+import { type FsyncMode, readRecords, RecordLog, syncDirectory } from "./record_log.ts";
 
 /**
  * A data directory that cannot be used: in use, foreign, newer, corrupt, or unreadable.
@@ -70,6 +70,8 @@ export async function openDataDir(path: string, fsync: FsyncMode): Promise<DataD
     await lockOrRefuse(lock, path);
     const log = `${path}/log`;
     await checkFormat(path);
+    // A compaction cut short by a crash: the log it was to replace is still whole.
+    await Deno.remove(`${log}.compact`).catch(() => {});
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(log);
@@ -166,15 +168,5 @@ async function checkFormat(path: string): Promise<void> {
       `${path} was written by a newer typenet (data format ${version}; this release reads ` +
         `${FORMAT_VERSION}); start that release instead`,
     );
-  }
-}
-
-/** Make a directory's entries (a new or renamed file) durable. */
-async function syncDirectory(path: string): Promise<void> {
-  const dir = await Deno.open(path, { read: true });
-  try {
-    await dir.sync();
-  } finally {
-    dir.close();
   }
 }

@@ -156,6 +156,10 @@ export class DictService {
    */
   replay(record: unknown[]): void {
     const [kind, name] = record as [string, string];
+    if (kind === "d.clock") {
+      this.#clock = Math.max(this.#clock, record[1] as number);
+      return;
+    }
     const dict = () => {
       let shard = this.#dicts.get(name);
       if (!shard) this.#dicts.set(name, shard = new DictShard());
@@ -163,8 +167,7 @@ export class DictService {
     };
     if (kind === "d.set") {
       const [, , keyBytes, v, version] = record as [string, string, Uint8Array, Uint8Array, number];
-      this.#clock = Math.max(this.#clock, version - 1);
-      this.#set(dict(), latin1(keyBytes), v.slice(), 0, v.length, null);
+      this.#set(dict(), latin1(keyBytes), v.slice(), 0, v.length, null, version);
     } else if (kind === "d.setMany") {
       const [, , keyBytes, keyLengths, bytes, lengths, first] = record as [
         string,
@@ -176,10 +179,31 @@ export class DictService {
         number,
       ];
       const text = latin1(keyBytes);
-      let offset = 0;
-      const keys = keyLengths.map((length) => text.substring(offset, offset += length));
-      this.#clock = Math.max(this.#clock, first - 1);
-      this.#setAll(dict(), keys, bytes.slice(), lengths);
+      const shard = dict();
+      const values = bytes.slice();
+      let keyAt = 0, valueAt = 0;
+      keyLengths.forEach((keyLength, i) => {
+        const k = text.substring(keyAt, keyAt += keyLength);
+        this.#set(shard, k, values, valueAt, valueAt += lengths[i], null, first + i);
+      });
+    } else if (kind === "d.load") {
+      const [, , keyBytes, keyLengths, bytes, lengths, versions] = record as [
+        string,
+        string,
+        Uint8Array,
+        number[],
+        Uint8Array,
+        number[],
+        number[],
+      ];
+      const text = latin1(keyBytes);
+      const shard = dict();
+      const values = bytes.slice();
+      let keyAt = 0, valueAt = 0;
+      keyLengths.forEach((keyLength, i) => {
+        const k = text.substring(keyAt, keyAt += keyLength);
+        this.#set(shard, k, values, valueAt, valueAt += lengths[i], null, versions[i]);
+      });
     } else if (kind === "d.del") {
       const shard = this.#dicts.get(name);
       if (shard) this.#delete(shard, latin1(record[2] as Uint8Array));
@@ -193,6 +217,46 @@ export class DictService {
   /** Whether `kind` is a record this service replays. */
   static replays(kind: string): boolean {
     return kind.startsWith("d.");
+  }
+
+  /**
+   * Records that rebuild every dict held here as it is now, versions and all (`d.load`s of at
+   * most 4,096 keys), then the clock: for a compacted log.
+   */
+  snapshot(): unknown[][] {
+    const records: unknown[][] = [];
+    for (const [name, dict] of this.#dicts) {
+      const keys = [...dict.entries];
+      for (let i = 0; i < keys.length; i += MAX_BATCH_KEYS) {
+        const chunk = keys.slice(i, i + MAX_BATCH_KEYS);
+        const keyWriter = new ValueBatchWriter();
+        const valueWriter = new ValueBatchWriter();
+        for (const [k, entry] of chunk) {
+          keyWriter.addEncoded(latin1Bytes(k));
+          valueWriter.addEncoded(entry.bytes, entry.start, entry.end);
+        }
+        const keyBatch = keyWriter.take();
+        const valueBatch = valueWriter.take();
+        records.push([
+          "d.load",
+          name,
+          keyBatch.bytes,
+          keyBatch.lengths,
+          valueBatch.bytes,
+          valueBatch.lengths,
+          chunk.map(([, entry]) => entry.version),
+        ]);
+      }
+    }
+    records.push(["d.clock", this.#clock]);
+    return records;
+  }
+
+  /** Bytes of keys and values held here. */
+  get bytesHeld(): number {
+    let bytes = 0;
+    for (const dict of this.#dicts.values()) bytes += dict.bytes;
+    return bytes;
   }
 
   /** Counters for `server.stats`. */
@@ -234,10 +298,13 @@ export class DictService {
     start: number,
     end: number,
     condition: number | null,
+    replayed?: number,
   ): number | false {
     const entry = dict.entries.get(k);
     if (condition !== null && (entry?.version ?? 0) !== condition) return false;
-    const version = ++this.#clock;
+    // A replayed write keeps the version it had; the clock moves past it.
+    const version = replayed ?? ++this.#clock;
+    if (replayed !== undefined) this.#clock = Math.max(this.#clock, replayed);
     if (entry) {
       dict.bytes += end - start - (entry.end - entry.start);
       entry.bytes = bytes;

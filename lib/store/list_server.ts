@@ -21,6 +21,7 @@ import { DictService } from "./dict_service.ts";
 import { defineHandlers, mergeHandlers } from "../net/handlers.ts";
 import { type DataDir, DataDirError, openDataDir } from "./data_dir.ts";
 import { Journal } from "./journal.ts";
+import { encodeMessageShared } from "../wire/codec.ts";
 import type { FsyncMode } from "./record_log.ts";
 
 /** Where and how to serve. */
@@ -42,7 +43,18 @@ export interface ListServerOptions extends SecurityOptions {
   data?: string;
   /** How hard each write waits for the disk (default `"everysec"`, as Redis). */
   fsync?: FsyncMode;
+  /**
+   * The log is compacted (rewritten as the live data, in the background) once it is this big
+   * and more than twice the data it holds (default 64 MiB).
+   */
+  compactMinBytes?: number;
 }
+
+/** The default {@link ListServerOptions.compactMinBytes}. */
+export const COMPACT_MIN_BYTES = 64 * 1024 * 1024;
+
+/** How often a server looks at its log's size. */
+const COMPACT_CHECK_MS = 250;
 
 /** What a server found in its data directory at start. */
 export interface DataInfo {
@@ -98,6 +110,10 @@ export class ListServer {
   readonly #server: Server;
   readonly #service: ListService;
   readonly #dataDir: DataDir | undefined;
+  #compactTimer: ReturnType<typeof setInterval> | undefined;
+  #compacting: Promise<void> | undefined;
+  /** Compactions done since start. */
+  compactions = 0;
 
   private constructor(
     server: Server,
@@ -156,7 +172,11 @@ export class ListServer {
       records: dataDir.records.length,
       tornBytes: dataDir.tornBytes,
     };
-    return new ListServer(server, service, security.protectedMode, dataDir, data);
+    const listServer = new ListServer(server, service, security.protectedMode, dataDir, data);
+    if (dataDir) {
+      listServer.#watchLog(service, dicts, options.compactMinBytes ?? COMPACT_MIN_BYTES);
+    }
+    return listServer;
   }
 
   /** Who may connect (protected mode, token, TLS). */
@@ -166,9 +186,37 @@ export class ListServer {
 
   /** Stop: close the listener, every client connection and every peer link. */
   async close(): Promise<void> {
+    clearInterval(this.#compactTimer);
     await this.#server.close();
+    await this.#compacting?.catch(() => {});
     await this.#service.close();
     await this.#dataDir?.close();
+  }
+
+  /**
+   * Compact the log in the background whenever it has grown past `minBytes` and past twice
+   * the data it describes: a snapshot of the state now, then what is written meanwhile.
+   */
+  #watchLog(lists: ListService, dicts: DictService, minBytes: number): void {
+    const dataDir = this.#dataDir!;
+    this.#compactTimer = setInterval(() => {
+      if (this.#compacting) return;
+      const live = lists.bytesHeld + dicts.bytesHeld;
+      if (dataDir.log.size < Math.max(minBytes, 2 * live)) return;
+      // The snapshot and the start of the capture happen in this one turn (RecordLog.compact).
+      const snapshot = [...lists.snapshot(), ...dicts.snapshot()].map((record) =>
+        encodeMessageShared(record).slice()
+      );
+      this.#compacting = dataDir.log.compact(
+        snapshot,
+        `${dataDir.path}/log`,
+        `${dataDir.path}/log.compact`,
+      ).then(
+        () => void this.compactions++,
+        (error) => console.error(`typenet server: compacting ${dataDir.path}/log failed: ${error}`),
+      ).finally(() => this.#compacting = undefined);
+    }, COMPACT_CHECK_MS);
+    Deno.unrefTimer(this.#compactTimer);
   }
 }
 

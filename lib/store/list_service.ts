@@ -298,6 +298,26 @@ export class ListService {
     return kind.startsWith("l.");
   }
 
+  /** Records that rebuild every list held here as it is now (for a compacted log). */
+  snapshot(): unknown[][] {
+    const records: unknown[][] = [];
+    for (const shard of this.#shards.values()) {
+      records.push(["l.open", shard.name, shard.layout, shard.self]);
+      records.push(...shard.snapshot());
+      records.push(["l.ack", shard.name, shard.acknowledged]);
+      const sequencer = this.#sequencers.get(shard.name);
+      if (sequencer) records.push(["l.len", shard.name, sequencer.length]);
+    }
+    return records;
+  }
+
+  /** Bytes of items held here (what a compacted log would hold, about). */
+  get bytesHeld(): number {
+    let bytes = 0;
+    for (const shard of this.#shards.values()) bytes += shard.bytes;
+    return bytes;
+  }
+
   /**
    * A PUSH: `list.acknowledged [name, length]` from a peer, a home saying every index below
    * `length` is acknowledged. Other topics, and that one from a client, are ignored (PROTOCOL.md

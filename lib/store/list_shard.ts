@@ -108,6 +108,22 @@ export class ListShard {
     return true;
   }
 
+  /**
+   * Records that put these items back (`l.store`s of at most about `chunkBytes` each), for a
+   * compacted log.
+   */
+  snapshot(chunkBytes = 1024 * 1024): unknown[][] {
+    const records: unknown[][] = [];
+    const out = new ValueBatchWriter();
+    for (let p = 0; p < this.#store.length;) {
+      const reached = this.#store.copyTo(out, p, this.#store.length, 1 << 17, chunkBytes);
+      const { bytes, lengths } = out.take();
+      records.push(["l.store", this.name, indexAt(this.layout, this.self, p), bytes, lengths]);
+      p = reached;
+    }
+    return records;
+  }
+
   /** Whether this node owns index `i` (i ≥ 0). */
   owns(i: number): boolean {
     return ownerOf(this.layout, i) === this.self;

@@ -45,10 +45,15 @@ export function crc32(bytes: Uint8Array): number {
 
 /** See the module docs. */
 export class RecordLog {
-  readonly #file: Deno.FsFile;
   readonly #fsync: FsyncMode;
   /** Records waiting for the next write, and who waits on them. */
   #pending: Uint8Array[] = [];
+  /** The number the next record appended gets, and those of the pending ones. */
+  #nextSeq = 0;
+  #pendingSeqs: number[] = [];
+  /** While compacting: records numbered from `from` on, copied as they are written. */
+  #capture: { from: number; records: Uint8Array[] } | undefined;
+  #file: Deno.FsFile;
   #pendingBytes = 0;
   #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
   #writing = false;
@@ -79,12 +84,9 @@ export class RecordLog {
     if (payload.length > MAX_RECORD_BYTES) {
       return Promise.reject(new RangeError(`a record of ${payload.length} bytes is too big`));
     }
-    const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
-    const view = new DataView(record.buffer);
-    view.setUint32(0, payload.length, true);
-    view.setUint32(4, crc32(payload), true);
-    record.set(payload, RECORD_HEADER_BYTES);
+    const record = frame(payload);
     this.#pending.push(record);
+    this.#pendingSeqs.push(this.#nextSeq++);
     this.#pendingBytes += record.length;
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#writing) this.#flush();
@@ -96,6 +98,64 @@ export class RecordLog {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     if (this.#waiters.length === 0 && !this.#writing) return Promise.resolve();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Replace the log with a shorter one that says the same: `snapshot` (records that rebuild the
+   * state as it is now — take it and call this in the same turn) followed by every record
+   * appended from now on. The snapshot is written to `tmpPath` beside the log while writes go on
+   * to the old log; then, with writes held for a moment, the records written meanwhile are
+   * copied after it, it is synced and renamed over `path`, the directory is synced, and writes
+   * go on in the new file. A crash at any point leaves the old log or the new one, whole.
+   */
+  async compact(snapshot: Uint8Array[], path: string, tmpPath: string): Promise<void> {
+    const capture = { from: this.#nextSeq, records: [] as Uint8Array[] };
+    this.#capture = capture;
+    const tmp = await Deno.open(tmpPath, {
+      create: true,
+      write: true,
+      truncate: true,
+      mode: 0o600,
+    });
+    let size = 0;
+    try {
+      const framed = snapshot.map(frame);
+      for (const bytes of framed) {
+        for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
+        size += bytes.length;
+      }
+      // Hold writes: wait for the one under way, then keep the log to ourselves.
+      while (this.#writing) await new Promise((resolve) => setTimeout(resolve, 1));
+      this.#writing = true;
+      try {
+        for (const bytes of capture.records) {
+          for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
+          size += bytes.length;
+        }
+        await tmp.syncData();
+        tmp.close();
+        await Deno.rename(tmpPath, path);
+        await syncDirectory(path.slice(0, path.lastIndexOf("/")) || ".");
+        const old = this.#file;
+        this.#file = await Deno.open(path, { append: true });
+        old.close();
+        this.size = size;
+        this.#dirty = false;
+      } finally {
+        this.#writing = false;
+        if (this.#pending.length > 0 || this.#waiters.length > 0) this.#flush();
+      }
+    } catch (error) {
+      try {
+        tmp.close();
+      } catch {
+        // Closed already.
+      }
+      await Deno.remove(tmpPath).catch(() => {});
+      throw error;
+    } finally {
+      this.#capture = undefined;
+    }
   }
 
   /** Write what is pending, sync it, and close the file. */
@@ -113,14 +173,20 @@ export class RecordLog {
     try {
       while (this.#pending.length > 0 || this.#waiters.length > 0) {
         const records = this.#pending;
+        const seqs = this.#pendingSeqs;
         const waiters = this.#waiters;
         this.#pending = [];
+        this.#pendingSeqs = [];
         this.#waiters = [];
         const bytes = records.length === 1 ? records[0] : join(records, this.#pendingBytes);
         this.#pendingBytes = 0;
         try {
           for (let at = 0; at < bytes.length;) at += await this.#file.write(bytes.subarray(at));
           this.size += bytes.length;
+          const capture = this.#capture;
+          if (capture) {
+            records.forEach((r, k) => seqs[k] >= capture.from && capture.records.push(r));
+          }
           if (this.#fsync === "always") await this.#file.syncData();
           else this.#dirty = true;
         } catch (error) {
@@ -144,6 +210,34 @@ export class RecordLog {
     this.#file.syncData().catch((error) => {
       this.#failed = error;
     });
+  }
+}
+
+/** A payload with its header: length and CRC-32. */
+function frame(payload: Uint8Array): Uint8Array {
+  const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
+  const view = new DataView(record.buffer);
+  view.setUint32(0, payload.length, true);
+  view.setUint32(4, crc32(payload), true);
+  record.set(payload, RECORD_HEADER_BYTES);
+  return record;
+}
+
+/**
+ * Make a directory's entries (a new or renamed file) durable.
+ *
+ * @example
+ * ```ts
+ * import { syncDirectory } from "./record_log.ts";
+ * await syncDirectory("/tmp");
+ * ```
+ */
+export async function syncDirectory(path: string): Promise<void> {
+  const dir = await Deno.open(path, { read: true });
+  try {
+    await dir.sync();
+  } finally {
+    dir.close();
   }
 }
 
