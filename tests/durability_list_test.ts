@@ -139,18 +139,24 @@ Deno.test("inserts, deletes, sorts, reverses and clears survive a restart", asyn
   assert.deepEqual(await li.toArray(), [1, 2, 3]);
 });
 
-Deno.test("a list of 100,000 items comes back after a restart", async () => {
+Deno.test("a list and a dict of 100,000 items come back after a restart", async () => {
   await using cluster = await durableServers(2);
   const items = Array.from({ length: 100_000 }, (_, i) => ({ i, s: `item ${i}` }));
+  const keys = items.map((_, i) => `key${i}`);
   {
     await using li = await List.open("big", { nodes: cluster.nodes, partitionSize: 1000 });
     await li.extend(items);
+    await using d = await Dict.open("big", { nodes: cluster.nodes });
+    await d.setMany(keys.map((k, i) => [k, items[i]]));
   }
   await cluster.restart(0);
   await cluster.restart(1);
   await using li = await List.open("big", { nodes: cluster.nodes, partitionSize: 1000 });
   assert.equal(await li.length(), items.length);
   assert.deepEqual(await li.toArray(), items);
+  await using d = await Dict.open("big", { nodes: cluster.nodes });
+  assert.equal(await d.size(), items.length);
+  assert.deepEqual(await d.getMany(keys), items);
 });
 
 Deno.test("the log is compacted while writers run, and nothing is lost", async () => {

@@ -114,6 +114,16 @@ Deno.test("typenet systemd prints a hardened unit that systemd-analyze accepts",
   assert.match(exec, /--token-file \$\{CREDENTIALS_DIRECTORY\}\/token-file/);
   assert.ok(!exec.includes("--allow-all") && !exec.includes(" -A "));
 
+  // A server with a data directory may write there, and only there.
+  const server = await run(
+    ["systemd", "server", "--data", "/var/lib/typenet-server", "--fsync", "always"],
+    ["--allow-read"],
+  );
+  assert.equal(server.code, 0, server.stderr.join("\n"));
+  const serverUnit = server.stdout.join("\n");
+  assert.ok(serverUnit.includes("ReadWritePaths=/var/lib/typenet-server"), serverUnit);
+  assert.match(serverUnit, /--allow-write=\/var\/lib\/typenet-server /);
+  assert.match(serverUnit, /--data \/var\/lib\/typenet-server --fsync always/);
   const bad = await run(["systemd", "server", "--no-such-flag"], ["--allow-read"]);
   assert.equal(bad.code, 2);
   assert.equal((await run(["systemd", "mainframe"], ["--allow-read"])).code, 2);

@@ -110,6 +110,11 @@ export function systemdUnit(role: string, flags: string[], known: ParseOptions):
     }
     if (values["subroutine-allow"]) extraDeno.push("--unstable-worker-options");
   }
+  if (role === "server" && typeof values.data === "string") {
+    // The data directory: read at start, written while running.
+    reads.add(absolute(values.data));
+    writes.push(absolute(values.data));
+  }
   if (role === "node" && typeof values["value-writer"] === "string") {
     writes.push(absolute(values["value-writer"]));
   }
