@@ -168,25 +168,8 @@ export class DictService {
     if (kind === "d.set") {
       const [, , keyBytes, v, version] = record as [string, string, Uint8Array, Uint8Array, number];
       this.#set(dict(), latin1(keyBytes), v.slice(), 0, v.length, null, version);
-    } else if (kind === "d.setMany") {
-      const [, , keyBytes, keyLengths, bytes, lengths, first] = record as [
-        string,
-        string,
-        Uint8Array,
-        number[],
-        Uint8Array,
-        number[],
-        number,
-      ];
-      const text = latin1(keyBytes);
-      const shard = dict();
-      const values = bytes.slice();
-      let keyAt = 0, valueAt = 0;
-      keyLengths.forEach((keyLength, i) => {
-        const k = text.substring(keyAt, keyAt += keyLength);
-        this.#set(shard, k, values, valueAt, valueAt += lengths[i], null, first + i);
-      });
-    } else if (kind === "d.load") {
+    } else if (kind === "d.setMany" || kind === "d.load") {
+      // Keys and values as batches; versions consecutive from one (setMany) or each its own.
       const [, , keyBytes, keyLengths, bytes, lengths, versions] = record as [
         string,
         string,
@@ -194,15 +177,16 @@ export class DictService {
         number[],
         Uint8Array,
         number[],
-        number[],
+        number | number[],
       ];
+      const versionOf = (i: number) => typeof versions === "number" ? versions + i : versions[i];
       const text = latin1(keyBytes);
       const shard = dict();
       const values = bytes.slice();
       let keyAt = 0, valueAt = 0;
       keyLengths.forEach((keyLength, i) => {
         const k = text.substring(keyAt, keyAt += keyLength);
-        this.#set(shard, k, values, valueAt, valueAt += lengths[i], null, versions[i]);
+        this.#set(shard, k, values, valueAt, valueAt += lengths[i], null, versionOf(i));
       });
     } else if (kind === "d.del") {
       const shard = this.#dicts.get(name);
