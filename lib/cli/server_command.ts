@@ -19,6 +19,7 @@ import {
   parse,
   type ParseOptions,
   port,
+  positiveInteger,
   untilSignal,
   UsageError,
 } from "./usage.ts";
@@ -97,9 +98,10 @@ export async function serverCommand(args: string[]): Promise<number> {
       limits,
       data,
       fsync,
-      compactMinBytes: values["compact-min-bytes"] === undefined
-        ? undefined
-        : positiveInt(values["compact-min-bytes"] as string, "--compact-min-bytes"),
+      compactMinBytes: positiveInteger(
+        values["compact-min-bytes"] as string | undefined,
+        "--compact-min-bytes",
+      ),
       ...securityFrom(values),
       onError: (error, peer) => console.error(`typenet server: ${peer}: ${describe(error)}`),
     });
@@ -130,10 +132,4 @@ function dataNotice(server: ListServer): string {
     : "";
   return `typenet server: lists and dicts kept in ${data.path} (fsync ${data.fsync}); ` +
     `${data.records} records replayed${torn}`;
-}
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer`);
-  return n;
 }

@@ -35,24 +35,22 @@ const JOURNAL_BOUNDS: Readonly<DecodeBounds> = Object.freeze({
 /** See the module docs. */
 export class Journal {
   readonly #log: RecordLog;
-  /** The first failure to write, after which nothing more is promised. */
-  #failed: unknown;
 
   /** A journal writing to `log`. */
   constructor(log: RecordLog) {
     this.#log = log;
   }
 
-  /** Record one change (written with the next batch). */
+  /**
+   * Record one change (written with the next batch). After the log failed to write, this
+   * throws its error: the change is not durable and must not be answered as if it were.
+   */
   write(record: unknown[]): void {
-    this.#log.append(encodeMessageShared(record)).catch((error) => {
-      this.#failed ??= error;
-    });
+    this.#log.append(encodeMessageShared(record));
   }
 
   /** Resolves once every record written so far is durable (as the fsync mode promises). */
   durable(): Promise<void> {
-    if (this.#failed !== undefined) return Promise.reject(this.#failed);
     return this.#log.durable();
   }
 

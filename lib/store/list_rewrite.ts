@@ -35,6 +35,7 @@ import type { ListShard } from "./list_shard.ts";
 import { describeUnorderable, readSortKey } from "./sort_key.ts";
 import { KeyColumns, mergeRuns, scanBatches, sortedOrder } from "./sort_columns.ts";
 import { type Pivot, type ProbeAnswer, type ProbeQuery, samplesIn } from "./probe_wire.ts";
+import { INDEX_BYTES } from "./index_bytes.ts";
 
 /**
  * Items that go to consecutive new indexes from `first`, all in one block. A sorted run
@@ -92,9 +93,6 @@ interface SortState {
 
 /** The most runs one `list.stage` request carries (each costs its receiver a little to decode). */
 export const MAX_STAGE_RUNS = 2048;
-
-/** Bytes per item of a sorted run's origins on the wire (a float64 each). */
-export const ORIGIN_BYTES = 8;
 
 /** How long a staged rewrite may wait for its commit before it is dropped (its home is gone). */
 export const STAGED_REWRITE_MS = 60_000;
@@ -457,7 +455,7 @@ export function packRuns(runs: Run[], limits: { maxBytes: number; maxItems: numb
 /** A run cut into pieces that each fit `limits` (a piece holds at least one item). */
 function cutRun(run: Run, limits: { maxBytes: number; maxItems: number }): Run[] {
   // A sorted run's origins take 8 bytes per item on the wire.
-  const extra = run.origins ? ORIGIN_BYTES : 0;
+  const extra = run.origins ? INDEX_BYTES : 0;
   const pieces: Run[] = [];
   const { bytes, lengths } = run.batch;
   let start = 0;

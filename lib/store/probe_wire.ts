@@ -20,6 +20,7 @@
  */
 import { BadArgument, InternalError } from "../wire/errors.ts";
 import { sortableLength } from "./sort_key.ts";
+import { indexBytes, isIndex, readIndexBytes } from "./index_bytes.ts";
 
 /** An item to compare with: its encoded bytes, and the index it had before the sort. */
 export type Pivot = [Uint8Array, number];
@@ -72,7 +73,7 @@ export function encodeProbe(queries: ProbeQuery[]): unknown[] {
     queries.flatMap((q) => [q.lo, q.hi]),
     queries.map((q) => q.pivots.length),
     concat(pivots.map(([bytes]) => bytes)),
-    float64s(pivots.map(([, index]) => index)),
+    indexBytes(pivots.map(([, index]) => index)),
   ];
 }
 
@@ -99,7 +100,7 @@ export function decodeProbe(value: unknown): ProbeQuery[] {
     );
   }
   const items = splitItems(bytes, "pivot");
-  const at = readFloat64s(indexes, "pivot indexes");
+  const at = readIndexBytes(indexes, "pivot indexes");
   let next = 0;
   const queries = pivotCounts.map((count, q) => {
     const lo = ranges[2 * q], hi = ranges[2 * q + 1];
@@ -137,7 +138,7 @@ export function encodeProbeAnswer(answers: ProbeAnswer[]): unknown[] {
   return [
     answers.flatMap((a) => a.counts),
     concat(samples.map(([bytes]) => bytes)),
-    float64s(samples.map(([, index]) => index)),
+    indexBytes(samples.map(([, index]) => index)),
   ];
 }
 
@@ -163,7 +164,7 @@ export function decodeProbeAnswer(value: unknown, queries: ProbeQuery[]): ProbeA
   let items: Uint8Array[], at: Float64Array;
   try {
     items = splitItems(bytes, "sample");
-    at = readFloat64s(indexes, "sample indexes");
+    at = readIndexBytes(indexes, "sample indexes");
   } catch (error) {
     throw new InternalError(`a sort probe's answer: ${(error as Error).message}`);
   }
@@ -204,27 +205,4 @@ function concat(parts: Uint8Array[]): Uint8Array {
   let at = 0;
   for (const part of parts) out.set(part, at), at += part.length;
   return out;
-}
-
-function float64s(values: number[]): Uint8Array {
-  const bytes = new Uint8Array(values.length * 8);
-  const view = new DataView(bytes.buffer);
-  values.forEach((v, k) => view.setFloat64(k * 8, v, true));
-  return bytes;
-}
-
-function readFloat64s(bytes: Uint8Array, what: string): Float64Array {
-  if (bytes.length % 8 !== 0) throw new BadArgument(`${what} must be 8 bytes each`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float64Array(bytes.length / 8);
-  for (let k = 0; k < out.length; k++) {
-    const v = view.getFloat64(k * 8, true);
-    if (!isIndex(v)) throw new BadArgument(`${what} must be indexes`);
-    out[k] = v;
-  }
-  return out;
-}
-
-function isIndex(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

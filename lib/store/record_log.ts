@@ -1,8 +1,9 @@
 /**
  * An append-only log of records, each `[length: u32 LE][crc32: u32 LE][payload]`, written with
  * group commit: records appended while a write (and, with `fsync: "always"`, its sync) is under
- * way are written together next, and each record's {@link RecordLog.append} resolves once it is
- * as durable as the fsync mode promises — so a server answers a write only after that.
+ * way are framed into one buffer and written together next, and {@link RecordLog.durable}
+ * resolves once everything appended before it is as durable as the fsync mode promises — so a
+ * server answers a write only after that.
  *
  * | fsync      | an append resolves after                    | a process crash loses | power loss loses |
  * | ---------- | ------------------------------------------- | --------------------- | ---------------- |
@@ -19,7 +20,8 @@
  * import { RecordLog } from "./record_log.ts";
  * const file = await Deno.open("/tmp/example.log", { create: true, append: true });
  * const log = new RecordLog(file, "always");
- * await log.append(new Uint8Array([1, 2, 3])); // written and synced
+ * log.append(new Uint8Array([1, 2, 3]));
+ * await log.durable(); // written and synced
  * await log.close();
  * ```
  * @module
@@ -46,15 +48,17 @@ export function crc32(bytes: Uint8Array): number {
 /** See the module docs. */
 export class RecordLog {
   readonly #fsync: FsyncMode;
-  /** Records waiting for the next write, and who waits on them. */
-  #pending: Uint8Array[] = [];
-  /** The number the next record appended gets, and those of the pending ones. */
+  /** Records waiting for the next write, framed back to back, and where each starts. */
+  #pending: Uint8Array = new Uint8Array(64 * 1024);
+  #pendingBytes = 0;
+  #starts: number[] = [];
+  /** A buffer written before, kept for the next batch. */
+  #spare: Uint8Array | undefined;
+  /** The number the next record appended gets (the pending ones end just before it). */
   #nextSeq = 0;
-  #pendingSeqs: number[] = [];
   /** While compacting: records numbered from `from` on, copied as they are written. */
   #capture: { from: number; records: Uint8Array[] } | undefined;
   #file: Deno.FsFile;
-  #pendingBytes = 0;
   #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
   #writing = false;
   #failed: unknown;
@@ -75,28 +79,32 @@ export class RecordLog {
   }
 
   /**
-   * Add a record; resolves when it is written (and synced, with `always`). Records are written
-   * in the order they were appended. After a write fails, every append fails: the log can no
-   * longer promise anything.
+   * Add a record, framed straight into the next batch: {@link durable} says when it is written
+   * (and synced, with `always`). Records are written in the order they were appended. After a
+   * write fails, nothing more is accepted: the log can no longer promise anything.
    */
-  append(payload: Uint8Array): Promise<void> {
-    if (this.#failed !== undefined) return Promise.reject(this.#failed);
+  append(payload: Uint8Array): void {
+    if (this.#failed !== undefined) throw this.#failed;
     if (payload.length > MAX_RECORD_BYTES) {
-      return Promise.reject(new RangeError(`a record of ${payload.length} bytes is too big`));
+      throw new RangeError(`a record of ${payload.length} bytes is too big`);
     }
-    const record = frame(payload);
-    this.#pending.push(record);
-    this.#pendingSeqs.push(this.#nextSeq++);
-    this.#pendingBytes += record.length;
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    const needed = this.#pendingBytes + RECORD_HEADER_BYTES + payload.length;
+    if (needed > this.#pending.length) {
+      const bigger = new Uint8Array(Math.max(needed, this.#pending.length * 2));
+      bigger.set(this.#pending.subarray(0, this.#pendingBytes));
+      this.#pending = bigger;
+    }
+    this.#starts.push(this.#pendingBytes);
+    writeFrame(this.#pending, this.#pendingBytes, payload);
+    this.#pendingBytes = needed;
+    this.#nextSeq++;
     if (!this.#writing) this.#flush();
-    return done;
   }
 
   /** Resolves once everything appended so far is as durable as the mode promises. */
   durable(): Promise<void> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
-    if (this.#waiters.length === 0 && !this.#writing) return Promise.resolve();
+    if (!this.#writing) return Promise.resolve();
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -143,7 +151,7 @@ export class RecordLog {
         this.#dirty = false;
       } finally {
         this.#writing = false;
-        if (this.#pending.length > 0 || this.#waiters.length > 0) this.#flush();
+        if (this.#pendingBytes > 0 || this.#waiters.length > 0) this.#flush();
       }
     } catch (error) {
       try {
@@ -171,21 +179,25 @@ export class RecordLog {
   async #flush(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#pending.length > 0 || this.#waiters.length > 0) {
-        const records = this.#pending;
-        const seqs = this.#pendingSeqs;
+      while (this.#pendingBytes > 0 || this.#waiters.length > 0) {
+        // Take the batch; appends from now on go into the other buffer.
+        const bytes = this.#pending.subarray(0, this.#pendingBytes);
+        const starts = this.#starts;
+        const firstSeq = this.#nextSeq - starts.length;
         const waiters = this.#waiters;
-        this.#pending = [];
-        this.#pendingSeqs = [];
-        this.#waiters = [];
-        const bytes = records.length === 1 ? records[0] : join(records, this.#pendingBytes);
+        this.#pending = this.#spare ?? new Uint8Array(64 * 1024);
+        this.#spare = undefined;
         this.#pendingBytes = 0;
+        this.#starts = [];
+        this.#waiters = [];
         try {
           for (let at = 0; at < bytes.length;) at += await this.#file.write(bytes.subarray(at));
           this.size += bytes.length;
           const capture = this.#capture;
-          if (capture) {
-            records.forEach((r, k) => seqs[k] >= capture.from && capture.records.push(r));
+          for (let k = 0; capture && k < starts.length; k++) {
+            if (firstSeq + k >= capture.from) {
+              capture.records.push(bytes.slice(starts[k], starts[k + 1] ?? bytes.length));
+            }
           }
           if (this.#fsync === "always") await this.#file.syncData();
           else this.#dirty = true;
@@ -193,9 +205,10 @@ export class RecordLog {
           this.#failed = error;
           for (const waiter of [...waiters, ...this.#waiters]) waiter.reject(error);
           this.#waiters = [];
-          this.#pending = [];
           return;
         }
+        // Written: its buffer takes the next batch after this one (a huge one is let go).
+        if (bytes.buffer.byteLength <= 1024 * 1024) this.#spare = new Uint8Array(bytes.buffer);
         for (const waiter of waiters) waiter.resolve();
       }
     } finally {
@@ -213,13 +226,18 @@ export class RecordLog {
   }
 }
 
-/** A payload with its header: length and CRC-32. */
-function frame(payload: Uint8Array): Uint8Array {
-  const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
-  const view = new DataView(record.buffer);
+/** Write `payload` with its header (length and CRC-32) into `out` at `at`. */
+function writeFrame(out: Uint8Array, at: number, payload: Uint8Array): void {
+  const view = new DataView(out.buffer, out.byteOffset + at, RECORD_HEADER_BYTES);
   view.setUint32(0, payload.length, true);
   view.setUint32(4, crc32(payload), true);
-  record.set(payload, RECORD_HEADER_BYTES);
+  out.set(payload, at + RECORD_HEADER_BYTES);
+}
+
+/** A payload with its header. */
+function frame(payload: Uint8Array): Uint8Array {
+  const record = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
+  writeFrame(record, 0, payload);
   return record;
 }
 
@@ -239,16 +257,6 @@ export async function syncDirectory(path: string): Promise<void> {
   } finally {
     dir.close();
   }
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** What {@link readRecords} found in a log file. */

@@ -13,7 +13,8 @@
 import { BadArgument } from "../wire/errors.ts";
 import { checkBatch, splitBatch } from "../wire/value_batch.ts";
 import { sortableLength } from "./sort_key.ts";
-import { MAX_STAGE_RUNS, type MoveSpec, ORIGIN_BYTES, type Run } from "./list_rewrite.ts";
+import { INDEX_BYTES, indexBytes, isIndex, readIndexBytes } from "./index_bytes.ts";
+import { MAX_STAGE_RUNS, type MoveSpec, type Run } from "./list_rewrite.ts";
 import { MAX_SORT_BLOCKS } from "./sort_cuts.ts";
 
 /**
@@ -117,16 +118,8 @@ export function runsToWire(runs: Run[]): unknown[] {
     at += run.batch.bytes.length;
     for (const length of run.batch.lengths) lengths.push(length);
   }
-  let origins: Uint8Array | null = null;
   const sorted = runs.length > 0 && runs[0].origins !== undefined;
-  if (sorted) {
-    origins = new Uint8Array(lengths.length * ORIGIN_BYTES);
-    const view = new DataView(origins.buffer);
-    let k = 0;
-    for (const run of runs) {
-      for (const origin of run.origins!) view.setFloat64(k++ * ORIGIN_BYTES, origin, true);
-    }
-  }
+  const origins = sorted ? indexBytes(runs.flatMap((run) => [...run.origins!])) : null;
   return [
     runs.map((run) => run.first),
     runs.map((run) => run.batch.lengths.length),
@@ -150,19 +143,8 @@ function scalarLengths(bytes: Uint8Array): number[] {
 
 /** A sorted run's origins: `count` little-endian float64 indexes, each a safe integer ≥ 0. */
 function originsFrom(value: unknown, count: number): Float64Array {
-  if (!(value instanceof Uint8Array) || value.length !== count * ORIGIN_BYTES) {
-    throw new BadArgument(`a sorted run's origins must be ${ORIGIN_BYTES} bytes per value`);
+  if (!(value instanceof Uint8Array) || value.length !== count * INDEX_BYTES) {
+    throw new BadArgument(`a sorted run's origins must be ${INDEX_BYTES} bytes per value`);
   }
-  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  const origins = new Float64Array(count);
-  for (let k = 0; k < count; k++) {
-    const origin = view.getFloat64(k * ORIGIN_BYTES, true);
-    if (!isIndex(origin)) throw new BadArgument("a sorted run's origins must be indexes");
-    origins[k] = origin;
-  }
-  return origins;
-}
-
-function isIndex(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return readIndexBytes(value, "a sorted run's origins");
 }

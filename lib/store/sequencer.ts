@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { IndexError, Unavailable, Unreachable, UnsupportedOperation } from "../wire/errors.ts";
+import { IndexError, Unavailable, Unreachable } from "../wire/errors.ts";
 import { joinBatches, type ValueBatch } from "../wire/value_batch.ts";
 
 /** The most value bytes one group commit gathers from queued appends (one append may be more). */
@@ -52,8 +52,6 @@ type TailOperation =
   }
   | {
     kind: "pop";
-    /** The index the caller asked to delete (negative counts from the end); pop if absent. */
-    index: number | undefined;
     resolve(value: Uint8Array): void;
     reject(error: unknown): void;
   }
@@ -138,15 +136,12 @@ export class Sequencer {
     throw error;
   }
 
-  /**
-   * Remove and return the last item — or, given `index`, check first that it *is* the last
-   * (negative counts from the end): deleting any other item is `UnsupportedOperation`.
-   */
-  pop(index?: number): Uint8Array | Promise<Uint8Array> {
+  /** Remove and return the last item (`IndexError` if there is none). */
+  pop(): Uint8Array | Promise<Uint8Array> {
     if (this.#mustWait()) {
-      return this.#enqueue((resolve, reject) => ({ kind: "pop", index, resolve, reject }));
+      return this.#enqueue((resolve, reject) => ({ kind: "pop", resolve, reject }));
     }
-    return this.#runPop(index);
+    return this.#runPop();
   }
 
   /**
@@ -186,8 +181,9 @@ export class Sequencer {
     return queued;
   }
 
-  #runPop(index: number | undefined): Uint8Array | Promise<Uint8Array> {
-    const last = this.#lastIndex(index);
+  #runPop(): Uint8Array | Promise<Uint8Array> {
+    const last = this.length - 1;
+    if (last < 0) throw new IndexError(`cannot remove an item from ${this.#describe}: it is empty`);
     const taken = this.#placement.take(last);
     if (!(taken instanceof Promise)) {
       this.length = last;
@@ -197,25 +193,6 @@ export class Sequencer {
       this.length = last;
       return value;
     }, (error) => this.#failed(error)));
-  }
-
-  #lastIndex(index: number | undefined): number {
-    const last = this.length - 1;
-    if (last < 0) throw new IndexError(`cannot remove an item from ${this.#describe}: it is empty`);
-    if (index === undefined) return last;
-    const absolute = index < 0 ? this.length + index : index;
-    if (absolute < 0 || absolute > last) {
-      throw new IndexError(
-        `index ${index} out of range for ${this.#describe} of length ${this.length}`,
-      );
-    }
-    if (absolute !== last) {
-      throw new UnsupportedOperation(
-        `List only supports deleting the last item (index ${last} or -1); ` +
-          `index ${index} is not the last`,
-      );
-    }
-    return last;
   }
 
   #whileBusy<T>(work: Promise<T>): Promise<T> {
@@ -251,7 +228,7 @@ export class Sequencer {
       const head = this.#queue[0];
       if (head.kind === "pop") {
         this.#queue.shift();
-        settle(() => this.#runPop(head.index), head.resolve, head.reject);
+        settle(() => this.#runPop(), head.resolve, head.reject);
         continue;
       }
       if (head.kind === "exclusive") {

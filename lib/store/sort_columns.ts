@@ -10,9 +10,9 @@
  *
  * @example
  * ```ts
- * import { KeyColumns, scanArrays, sortedOrder } from "./sort_columns.ts";
- * const items = [new Uint8Array([0x03]), new Uint8Array([0x01]), new Uint8Array([0x02])];
- * const keys = KeyColumns.read(items.length, scanArrays(items));
+ * import { KeyColumns, scanBatches, sortedOrder } from "./sort_columns.ts";
+ * const batch = { bytes: new Uint8Array([0x03, 0x01, 0x02]), lengths: [1, 1, 1] };
+ * const keys = KeyColumns.read(3, scanBatches([batch]));
  * if (typeof keys !== "number") sortedOrder(keys, false); // Uint32Array [1, 2, 0]
  * ```
  * @module
@@ -28,21 +28,6 @@ import {
 
 /** Called for each item of a scan: its buffer, a DataView of that buffer, and its offset. */
 export type ItemVisitor = (bytes: Uint8Array, view: DataView, at: number) => void;
-
-/**
- * A scan over encoded items held as separate byte arrays.
- *
- * @example
- * ```ts
- * import { KeyColumns, scanArrays } from "./sort_columns.ts";
- * KeyColumns.read(1, scanArrays([new Uint8Array([0x05])]));
- * ```
- */
-export function scanArrays(items: Uint8Array[]): (visit: ItemVisitor) => void {
-  return (visit) => {
-    for (const item of items) visit(item, new DataView(item.buffer, item.byteOffset), 0);
-  };
-}
 
 /**
  * A scan over the items of value batches, one after another.
@@ -143,9 +128,9 @@ export class KeyColumns {
  *
  * @example
  * ```ts
- * import { KeyColumns, scanArrays, sortedOrder } from "./sort_columns.ts";
- * const items = [new Uint8Array([0x01]), new Uint8Array([0x01])];
- * sortedOrder(KeyColumns.read(2, scanArrays(items)) as KeyColumns, true); // [0, 1]: stable
+ * import { KeyColumns, scanBatches, sortedOrder } from "./sort_columns.ts";
+ * const items = { bytes: new Uint8Array([0x01, 0x01]), lengths: [1, 1] };
+ * sortedOrder(KeyColumns.read(2, scanBatches([items])) as KeyColumns, true); // [0, 1]: stable
  * ```
  */
 export function sortedOrder(keys: KeyColumns, descending: boolean): Uint32Array {
@@ -242,9 +227,9 @@ function radixWords(
  *
  * @example
  * ```ts
- * import { KeyColumns, mergeRuns, scanArrays } from "./sort_columns.ts";
- * const items = [1, 3, 2, 4].map((n) => new Uint8Array([n]));
- * const keys = KeyColumns.read(4, scanArrays(items)) as KeyColumns;
+ * import { KeyColumns, mergeRuns, scanBatches } from "./sort_columns.ts";
+ * const items = { bytes: new Uint8Array([1, 3, 2, 4]), lengths: [1, 1, 1, 1] };
+ * const keys = KeyColumns.read(4, scanBatches([items])) as KeyColumns;
  * mergeRuns(keys, [0, 2, 4], [0, 2, 1, 3], false); // [0, 2, 1, 3]
  * ```
  */
