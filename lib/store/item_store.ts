@@ -5,12 +5,12 @@
  * Items are packed back to back in *segments* (a byte buffer plus the end offset of each
  * item), so storing a batch is one copy and reading a run is one copy — no object per item.
  * The last segment grows by doubling up to {@link SEGMENT_BYTES}; then a new one starts.
- * Memory per item is its bytes plus a number, where a `Uint8Array` per item costs ~100 bytes
- * more and keeps the garbage collector busy.
+ * Memory per item is its bytes plus a 4-byte end offset, where a `Uint8Array` per item costs
+ * ~100 bytes more and keeps the garbage collector busy.
  *
  * A big batch is not copied at all: its bytes (a view into the frame it arrived in, which
  * the frame decoder never reuses) become a segment of their own — but only when it fills at
- * least a quarter of that buffer, so a small batch never keeps a big buffer alive.
+ * least half of that buffer, so a batch never keeps more than its own size alive besides.
  *
  * A view returned by {@link ItemStore.get} is valid until the next change to the store;
  * callers encode it at once.
@@ -30,6 +30,7 @@ import type { ValueBatchWriter } from "../wire/value_batch.ts";
 /** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
 export const SEGMENT_BYTES = 1024 * 1024;
 const FIRST_SEGMENT_BYTES = 256;
+const FIRST_SEGMENT_ITEMS = 64;
 
 interface Segment {
   /** Local position of its first item. */
@@ -37,8 +38,13 @@ interface Segment {
   bytes: Uint8Array;
   /** Bytes in use. */
   used: number;
-  /** End offset (in `bytes`) of each item. */
-  ends: number[];
+  /**
+   * End offset (in `bytes`) of each item, `count` of them; a typed array, 4 bytes per item (a
+   * JS array costs 8, and more while it grows).
+   */
+  ends: Uint32Array;
+  /** Items in it. */
+  count: number;
   /** Adopted from a received frame: never written into (it is not ours to reuse). */
   sealed: boolean;
 }
@@ -51,7 +57,7 @@ export type StorePiece =
   | { from: number; count: number; backwards: boolean }
   | { batch: { bytes: Uint8Array; lengths: ArrayLike<number> } };
 
-/** A batch at least this big, filling at least a quarter of its buffer, is kept as it is. */
+/** A batch at least this big, filling at least half its buffer, is kept as it is. */
 export const ADOPT_MIN_BYTES = 16 * 1024;
 
 /** See the module docs. */
@@ -86,7 +92,7 @@ export class ItemStore {
   write(at: number, bytes: Uint8Array, lengths: ArrayLike<number>): void {
     if (at > this.#length) throw new RangeError(`position ${at} is past the end (${this.#length})`);
     if (at < this.#length) this.truncate(at);
-    if (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 4 >= bytes.buffer.byteLength) {
+    if (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 2 >= bytes.buffer.byteLength) {
       return this.#adopt(bytes, lengths);
     }
     let tail = this.#segments[this.#segments.length - 1];
@@ -95,7 +101,15 @@ export class ItemStore {
     }
     tail.bytes.set(bytes, tail.used);
     let end = tail.used;
-    for (let k = 0; k < lengths.length; k++) tail.ends.push(end += lengths[k]);
+    const count = tail.count + lengths.length;
+    if (count > tail.ends.length) {
+      const grown = new Uint32Array(Math.max(count, tail.ends.length * 2));
+      grown.set(tail.ends.subarray(0, tail.count));
+      tail.ends = grown;
+    }
+    const ends = tail.ends;
+    for (let k = 0, n = tail.count; k < lengths.length; k++) ends[n++] = end += lengths[k];
+    tail.count = count;
     tail.used = end;
     this.#length += lengths.length;
   }
@@ -137,11 +151,11 @@ export class ItemStore {
     }
     const tail = segments[segments.length - 1];
     if (tail) {
-      tail.ends.length = this.#length - tail.first;
-      tail.used = tail.ends.length === 0 ? 0 : tail.ends[tail.ends.length - 1];
+      tail.count = this.#length - tail.first;
+      tail.used = tail.count === 0 ? 0 : tail.ends[tail.count - 1];
       // A big buffer cut down to a small part would keep the rest alive: keep only that part.
       if (
-        tail.sealed && tail.bytes.length >= ADOPT_MIN_BYTES && tail.used * 4 < tail.bytes.length
+        tail.sealed && tail.bytes.length >= ADOPT_MIN_BYTES && tail.used * 2 < tail.bytes.length
       ) {
         tail.bytes = tail.bytes.slice(0, Math.max(tail.used, FIRST_SEGMENT_BYTES));
         tail.sealed = false;
@@ -182,8 +196,7 @@ export class ItemStore {
     for (const piece of pieces) {
       if ("batch" in piece) {
         const { lengths } = piece.batch;
-        const ends: number[] = new Array(lengths.length);
-        for (let k = 0, end = 0; k < lengths.length; k++) ends[k] = end += lengths[k];
+        const ends = endsOf(lengths);
         if (ends.length > 0) add(piece.batch.bytes, 0, ends, 0, ends.length);
       } else if (piece.backwards || this.#replaced.size > 0) {
         const step = piece.backwards ? -1 : 1;
@@ -195,7 +208,7 @@ export class ItemStore {
         for (let p = piece.from, left = piece.count; left > 0;) {
           const segment = this.#segmentOf(p);
           const k = p - segment.first;
-          const to = Math.min(segment.ends.length, k + left);
+          const to = Math.min(segment.count, k + left);
           add(segment.bytes, 0, segment.ends, k, to);
           left -= to - k;
           p += to - k;
@@ -205,7 +218,7 @@ export class ItemStore {
     // One buffer, exactly as big as the new tail: the bytes copied run by run, each item's
     // end offset moved by its run's shift.
     const bytes = new Uint8Array(total);
-    const ends: number[] = new Array(count);
+    const ends = new Uint32Array(count);
     let used = 0;
     let n = 0;
     for (const [source, start, sourceEnds, from, to] of runs) {
@@ -218,7 +231,7 @@ export class ItemStore {
     this.truncate(at);
     if (count === 0) return;
     // Sealed: a rebuilt tail is more often rebuilt again than appended to.
-    this.#segments.push({ first: this.#length, bytes, used, ends, sealed: true });
+    this.#segments.push({ first: this.#length, bytes, used, ends, count, sealed: true });
     this.#length += count;
   }
 
@@ -246,7 +259,7 @@ export class ItemStore {
     for (const segment of this.#segments) {
       const view = new DataView(segment.bytes.buffer, segment.bytes.byteOffset);
       const { ends } = segment;
-      for (let k = 0; k < ends.length && position < count; k++, position++) {
+      for (let k = 0; k < segment.count && position < count; k++, position++) {
         const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
         if (replaced) visit(replaced, new DataView(replaced.buffer, replaced.byteOffset), 0);
         else visit(segment.bytes, view, k === 0 ? 0 : ends[k - 1]);
@@ -281,7 +294,7 @@ export class ItemStore {
         const start = k === 0 ? 0 : segment.ends[k - 1];
         const room = maxBytes - out.byteLength;
         const lastAllowed = Math.min(
-          segment.ends.length - 1,
+          segment.count - 1,
           k + (to - position) - 1,
           k + (maxItems - out.count) - 1,
         );
@@ -338,7 +351,7 @@ export class ItemStore {
       const segment = segments[s++];
       let k = position - segment.first;
       let start = k === 0 ? 0 : segment.ends[k - 1];
-      for (; k < segment.ends.length && position < end; k++, position++) {
+      for (; k < segment.count && position < end; k++, position++) {
         const stop = segment.ends[k];
         const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
         const match = replaced
@@ -354,11 +367,17 @@ export class ItemStore {
   /** Keep `bytes` as a segment of its own, without copying. */
   #adopt(bytes: Uint8Array, lengths: ArrayLike<number>): void {
     const tail = this.#segments[this.#segments.length - 1];
-    if (tail && tail.ends.length === 0) this.#segments.pop();
-    const ends: number[] = new Array(lengths.length);
-    let end = 0;
-    for (let k = 0; k < lengths.length; k++) ends[k] = end += lengths[k];
-    this.#segments.push({ first: this.#length, bytes, used: end, ends, sealed: true });
+    if (tail && tail.count === 0) this.#segments.pop();
+    const ends = endsOf(lengths);
+    const used = ends.length === 0 ? 0 : ends[ends.length - 1];
+    this.#segments.push({
+      first: this.#length,
+      bytes,
+      used,
+      ends,
+      count: ends.length,
+      sealed: true,
+    });
     this.#length += lengths.length;
   }
 
@@ -376,7 +395,7 @@ export class ItemStore {
       tail.bytes = grown;
       return tail;
     }
-    if (tail && tail.ends.length === 0) this.#segments.pop();
+    if (tail && tail.count === 0) this.#segments.pop();
     // A new segment starts as big as the last one was (a growing list stops regrowing).
     const size = Math.max(
       extra,
@@ -386,7 +405,8 @@ export class ItemStore {
       first: this.#length,
       bytes: new Uint8Array(size),
       used: 0,
-      ends: [],
+      ends: new Uint32Array(FIRST_SEGMENT_ITEMS),
+      count: 0,
       sealed: false,
     };
     this.#segments.push(segment);
@@ -405,6 +425,13 @@ export class ItemStore {
     }
     return segments[low];
   }
+}
+
+/** The end offset of each item of a batch with these `lengths`. */
+function endsOf(lengths: ArrayLike<number>): Uint32Array {
+  const ends = new Uint32Array(lengths.length);
+  for (let k = 0, end = 0; k < lengths.length; k++) ends[k] = end += lengths[k];
+  return ends;
 }
 
 function equalRange(bytes: Uint8Array, start: number, end: number, value: Uint8Array): boolean {

@@ -119,7 +119,13 @@ export class ValueBatchWriter {
    * Add items `from…to-1` of a packed run in one copy: they occupy `bytes[start:ends[to-1]]`,
    * and item k ends at `ends[k]`.
    */
-  addRun(bytes: Uint8Array, start: number, ends: number[], from: number, to: number): void {
+  addRun(
+    bytes: Uint8Array,
+    start: number,
+    ends: ArrayLike<number>,
+    from: number,
+    to: number,
+  ): void {
     this.#writer.writeRaw(bytes, start, ends[to - 1]);
     let previous = start;
     for (let k = from; k < to; k++) {
