@@ -210,3 +210,42 @@ Deno.test("the log is compacted while writers run, and nothing is lost", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sorts cut short by a SIGKILL of any of three servers are finished; nothing lost", async () => {
+  await using cluster = await durableServers(3);
+  const count = 30_000;
+  // 7919 is prime and shares no factor with 30,000: a permutation of 0…29,999.
+  const values = Array.from({ length: count }, (_, i) => (i * 7919) % count);
+  const ascending = values.toSorted((a, b) => a - b);
+  const open = () => List.open("sorted", { nodes: cluster.nodes, partitionSize: 500 });
+  {
+    await using li = await open();
+    await li.extend(values);
+  }
+  const outcomes: string[] = [];
+  for (const [round, victim] of [1, 2, 0, 1, 0, 2].entries()) {
+    const reverse = round % 2 === 1;
+    const li = await open();
+    let settled = false;
+    const sorting = li.sort({ reverse }).then(
+      () => "sorted",
+      (error) => (error as Error).message,
+    ).finally(() => settled = true);
+    // Killed as soon as it writes its part of the sort down: mid-move or before the commit.
+    await logGrows(cluster.dirs[victim], 0, () => settled);
+    await cluster.restart(victim);
+    outcomes.push(`server ${victim}: ${await sorting}`);
+    await li.close();
+    // The same sort again changes nothing more — but first finishes whatever was left in doubt.
+    await using again = await open();
+    await waitFor(() => again.sort({ reverse }).then(() => true, () => false), {
+      deadlineMs: 20_000,
+      what: `the sort to go through after server ${victim} restarted (${outcomes.at(-1)})`,
+    });
+    assert.deepEqual(
+      await again.toArray(),
+      reverse ? ascending.toReversed() : ascending,
+      outcomes.join("\n"),
+    );
+  }
+});

@@ -3,12 +3,15 @@
  * shards in this process, each with its real rewrite state, driven by the real home editor and
  * sequencer over a call function that loses the answers we tell it to. The list must end up
  * exactly as if nothing had been lost — the commit finished before the next operation — and a
- * failed move must leave it unchanged.
+ * failed move must leave it unchanged. With a journal (what a server with `--data` writes), a
+ * server "restarted" from its records between the move and the commit — the home, or another —
+ * still finishes the rewrite.
  */
 import assert from "node:assert/strict";
 import { ListShard } from "../lib/store/list_shard.ts";
 import { ShardRewrite } from "../lib/store/list_rewrite.ts";
 import { ListEditor, type NodeCall } from "../lib/store/list_edit.ts";
+import { decodeProbe, encodeProbeAnswer } from "../lib/store/probe_wire.ts";
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
 import { moveSpecFrom, runsFrom, runsToWire } from "../lib/store/rewrite_args.ts";
 import { ListOp, ownerOf } from "../lib/wire/list_protocol.ts";
@@ -18,15 +21,26 @@ import { ValueBatchWriter } from "../lib/wire/value_batch.ts";
 
 const layout = { nodes: ["127.0.0.1:1", "127.0.0.1:2"], partitionSize: 2 };
 
-/** Two shards holding 0…length-1, a home editor over them, and a switch to lose answers. */
-function twoShards(length: number) {
+/**
+ * Two shards holding `values` (0…length-1 by default), a home editor over them, and a switch
+ * to lose answers. Each node's changes are written to its journal (`logs[k]`), and
+ * `restart(k)` rebuilds node k from it alone, as a server with `--data` does at start.
+ */
+function twoShards(length: number, values = Array.from({ length }, (_, i) => i as unknown)) {
+  const logs: unknown[][][] = [[], [], []];
   const shards = [0, 1].map((k) => new ListShard("l", layout, k));
+  const rewrites = shards.map((shard) => new ShardRewrite(shard));
+  const journalTo = (k: number) => {
+    shards[k].journal = (record) => logs[k].push(structuredClone(record));
+    rewrites[k].journal = (record) => logs[k].push(structuredClone(record));
+  };
+  journalTo(0);
+  journalTo(1);
   for (let i = 0; i < length; i++) {
     const writer = new ValueBatchWriter();
-    writer.add(i);
+    writer.add(values[i]);
     shards[ownerOf(layout, i)].store(i, writer.take());
   }
-  const rewrites = shards.map((shard) => new ShardRewrite(shard));
   /** Answers to lose (`op@node`): the step runs, then its answer is lost. */
   const lose: string[] = [];
   /** Requests to lose (`op@node`): the step never runs. */
@@ -60,6 +74,10 @@ function twoShards(length: number) {
     if (op === ListOp.Commit) return rewrite.commit(id, args[2] as number, args[3] as number);
     if (op === ListOp.Abort) return rewrite.abort(id);
     if (op === ListOp.Truncate) return shards[node].truncate(args[1] as number);
+    if (op === ListOp.SortPrepare) {
+      return rewrite.sortPrepare(id, args[2] as number, args[3] as boolean);
+    }
+    if (op === ListOp.SortProbe) return encodeProbeAnswer(rewrite.probe(id, decodeProbe(args[2])));
     throw new Error(`unexpected ${op}`);
   };
   const placement: Placement = {
@@ -70,22 +88,46 @@ function twoShards(length: number) {
       throw new Error("no pops here");
     },
   };
-  const sequencer = new Sequencer(placement);
-  sequencer.length = length;
-  const editor = new ListEditor(shards[0], sequencer, placement, call);
-  placement.repair = (l) => editor.finishPending() ?? Promise.resolve(l);
+  // The home's own records: its length and the steps it writes down before taking them.
+  const log = { record: (record: unknown[]) => logs[0].push(record), durable: async () => {} };
+  const home = () => {
+    const sequencer = new Sequencer(placement, "l", (n) => log.record(["l.len", "l", n]));
+    const editor = new ListEditor(shards[0], sequencer, placement, call, log);
+    placement.repair = (l) => editor.finishPending() ?? Promise.resolve(l);
+    return { sequencer, editor };
+  };
+  const list = home();
+  list.sequencer.length = length;
+  /** Node `k` killed and started again from its journal (the home: its length and steps too). */
+  const restart = (k: number) => {
+    const records = logs[k];
+    logs[k] = [];
+    shards[k] = new ListShard("l", layout, k);
+    rewrites[k] = new ShardRewrite(shards[k]);
+    const again = k === 0 ? home() : undefined;
+    for (const record of records) {
+      const kind = record[0] as string;
+      if (kind === "l.stage" || kind === "l.unstage") rewrites[k].replay(record);
+      else if (kind === "l.len") again!.sequencer.length = record[2] as number;
+      else if (kind === "l.pending") again!.editor.replay(record);
+      else assert.ok(shards[k].replay(record), `unknown record ${kind}`);
+    }
+    logs[k] = records;
+    journalTo(k);
+    if (again) Object.assign(list, again);
+  };
   const items = () => {
     const out: unknown[] = [];
-    for (let i = 0; i < sequencer.length; i++) {
+    for (let i = 0; i < list.sequencer.length; i++) {
       out.push(decodeValue(shards[ownerOf(layout, i)].get(i)!));
     }
     return out;
   };
-  return { shards, sequencer, editor, lose, drop, items };
+  return { shards, list, lose, drop, items, restart };
 }
 
 Deno.test("a commit whose answers are lost is finished before the next operation", async () => {
-  const { editor, lose, items, sequencer } = twoShards(9);
+  const { list: { editor, sequencer }, lose, items } = twoShards(9);
   const model: unknown[] = Array.from({ length: 9 }, (_, i) => i);
   // Node 1 commits, but both answers are lost: the reverse fails, in doubt.
   lose.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
@@ -102,7 +144,7 @@ Deno.test("a commit whose answers are lost is finished before the next operation
 });
 
 Deno.test("a commit that never reached one server is sent again", async () => {
-  const { editor, drop, items } = twoShards(7);
+  const { list: { editor }, drop, items } = twoShards(7);
   const model: unknown[] = Array.from({ length: 7 }, (_, i) => i);
   // Both attempts to commit on node 1 are lost on the way: node 0 has committed, node 1 not.
   drop.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
@@ -115,7 +157,7 @@ Deno.test("a commit that never reached one server is sent again", async () => {
 });
 
 Deno.test("a move that fails leaves the list unchanged and nothing staged", async () => {
-  const { editor, lose, items } = twoShards(8);
+  const { list: { editor }, lose, items } = twoShards(8);
   lose.push(`${ListOp.Move}@1`);
   const error = await editor.insert(1, encodeValue("x")).then(() => undefined, (e) => e);
   assert.ok(error instanceof Unavailable, String(error));
@@ -123,4 +165,42 @@ Deno.test("a move that fails leaves the list unchanged and nothing staged", asyn
   assert.deepEqual(items(), [0, 1, 2, 3, 4, 5, 6, 7]);
   await editor.insert(1, encodeValue("y"));
   assert.deepEqual(items(), [0, "y", 1, 2, 3, 4, 5, 6, 7]);
+});
+
+Deno.test("a server restarted between its move and the commit still commits (journal)", async () => {
+  for (const descending of [false, true]) {
+    const values = [5, 3, 9, 1, 7, 3, 8, 0, 2];
+    const { list, drop, items, restart } = twoShards(values.length, values);
+    // Node 1 has staged its share of the sort, but never gets the commit; then it is killed.
+    drop.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
+    const error = await list.editor.sort(descending).then(() => undefined, (e) => e);
+    assert.ok(error instanceof Unavailable, String(error));
+    restart(1);
+    // The next operation sends the commit again; node 1 has what it staged back from its log.
+    await list.editor.insert(0, encodeValue("first"));
+    const sorted = values.toSorted((a, b) => descending ? b - a : a - b);
+    assert.deepEqual(items(), ["first", ...sorted]);
+    // And once more from the log, after the commit: nothing is staged, the items are there.
+    restart(1);
+    assert.deepEqual(items(), ["first", ...sorted]);
+  }
+});
+
+Deno.test("a home restarted with a commit in doubt finishes it first (journal)", async () => {
+  const { list, drop, items, restart } = twoShards(9);
+  const model: unknown[] = Array.from({ length: 9 }, (_, i) => i);
+  drop.push(`${ListOp.Commit}@1`, `${ListOp.Commit}@1`);
+  const error = await list.editor.deleteAt(1).then(() => undefined, (e) => e);
+  assert.ok(error instanceof Unavailable, String(error));
+  model.splice(1, 1);
+  // The home is killed: it comes back knowing only what its log says, the step included.
+  restart(0);
+  assert.equal(list.sequencer.inDoubt, true);
+  await list.editor.insert(2, encodeValue("x"));
+  model.splice(2, 0, "x");
+  assert.deepEqual(items(), model);
+  // Restarted again: the step is done, the length is the new one.
+  restart(0);
+  assert.equal(list.sequencer.inDoubt, false);
+  assert.deepEqual(items(), model);
 });

@@ -8,6 +8,10 @@
  * part way, so that some servers may have committed and others not, leaves the list *in
  * doubt*: the commit is sent again (it is idempotent) before any other operation runs.
  *
+ * With a data directory the home writes such a step down (`l.pending`) before it takes it, and
+ * its end with the new length after, so a home killed part way through comes back with the
+ * step still to finish ({@link ListEditor.replay}).
+ *
  * @example
  * ```ts
  * import { ListEditor } from "./list_edit.ts";
@@ -26,6 +30,22 @@ import { decodeProbeAnswer, encodeProbe } from "./probe_wire.ts";
 /** Call a list operation on node `node` of the list (this server's own share included). */
 export type NodeCall = (node: number, op: string, args: unknown[]) => Promise<unknown>;
 
+/**
+ * A step that finishes a change some servers may have made and others not yet — safe to
+ * repeat: commit a staged rewrite everywhere, or empty the list everywhere.
+ */
+export type FinishingStep =
+  | { kind: "commit"; op: number; from: number; newLength: number }
+  | { kind: "truncate" };
+
+/** Where a home with a data directory writes down a step before it takes it. */
+export interface EditLog {
+  /** Add a record to the log. */
+  record(record: unknown[]): void;
+  /** Resolves once every record added so far is durable. */
+  durable(): Promise<void>;
+}
+
 /** See the module docs. */
 export class ListEditor {
   readonly #shard: ListShard;
@@ -33,15 +53,26 @@ export class ListEditor {
   readonly #placement: Placement;
   readonly #call: NodeCall;
   #nextOp: number;
+  readonly #log: EditLog | undefined;
   /** A step that must be finished before anything else runs (a commit in doubt). */
-  #pending: (() => Promise<number>) | undefined;
+  #pending: FinishingStep | undefined;
 
-  /** The editor of `shard`'s list, whose home is this server. */
-  constructor(shard: ListShard, sequencer: Sequencer, placement: Placement, call: NodeCall) {
+  /**
+   * The editor of `shard`'s list, whose home is this server; `log` is where it writes down a
+   * step before taking it (a server with a data directory).
+   */
+  constructor(
+    shard: ListShard,
+    sequencer: Sequencer,
+    placement: Placement,
+    call: NodeCall,
+    log?: EditLog,
+  ) {
     this.#shard = shard;
     this.#sequencer = sequencer;
     this.#placement = placement;
     this.#call = call;
+    this.#log = log;
     // Distinct from any rewrite a previous home of this list may have left staged.
     this.#nextOp = Date.now() * 1024;
   }
@@ -53,10 +84,36 @@ export class ListEditor {
   finishPending(): Promise<number> | undefined {
     const pending = this.#pending;
     if (!pending) return undefined;
-    return pending().then((length) => {
+    return this.#take(pending).then((length) => {
       this.#pending = undefined;
+      this.#log?.record(["l.pending", this.#name, null, length]);
       return length;
     });
+  }
+
+  /** Records that leave the step still to finish as it is now (for a compacted log). */
+  snapshot(): unknown[][] {
+    const step = this.#pending;
+    if (!step) return [];
+    return [["l.pending", this.#name, stepRecord(step)]];
+  }
+
+  /**
+   * Apply an `l.pending` record read back from the log at start: a step to finish before
+   * anything else (the list is in doubt until it is), or — `null` — the end of one, with the
+   * length it left.
+   */
+  replay(record: unknown[]): void {
+    const [, , step, length] = record as [string, string, unknown, unknown];
+    if (step === null) {
+      this.#pending = undefined;
+      this.#sequencer.length = length as number;
+      this.#sequencer.inDoubt = false;
+      return;
+    }
+    const [kind, op, from, newLength] = step as [string, number, number, number];
+    this.#pending = kind === "commit" ? { kind, op, from, newLength } : { kind: "truncate" };
+    this.#sequencer.inDoubt = true;
   }
 
   /** Python's `insert(index, value)`: any index is allowed; it is clamped to `0…length`. */
@@ -110,11 +167,7 @@ export class ListEditor {
   /** Remove every item; resolves to how many there were. */
   clear(): Promise<number> {
     return this.#sequencer.exclusive(async (length) => {
-      const truncate = async () => {
-        await this.#everywhere((node) => this.#call(node, ListOp.Truncate, [this.#name, 0]));
-        return 0;
-      };
-      await this.#orInDoubt(truncate);
+      await this.#finish({ kind: "truncate" });
       return { length: 0, value: length };
     });
   }
@@ -192,12 +245,7 @@ export class ListEditor {
     } catch (error) {
       throw await this.#aborted(op, error);
     }
-    await this.#orInDoubt(async () => {
-      await this.#everywhere((node) =>
-        this.#call(node, ListOp.Commit, [this.#name, op, from, newLength])
-      );
-      return newLength;
-    });
+    await this.#finish({ kind: "commit", op, from, newLength });
     return moved;
   }
 
@@ -216,13 +264,18 @@ export class ListEditor {
   }
 
   /**
-   * Run `step` (which must be safe to repeat) once, then once more if it failed; if it still
-   * fails, keep it for {@link finishPending} and fail with `Unavailable`, which puts the list
-   * in doubt.
+   * Take `step` (written down first, with a data directory), then once more if it failed; if it
+   * still fails, keep it for {@link finishPending} and fail with `Unavailable`, which puts the
+   * list in doubt.
    */
-  async #orInDoubt(step: () => Promise<number>): Promise<void> {
+  async #finish(step: FinishingStep): Promise<void> {
+    if (this.#log) {
+      this.#log.record(["l.pending", this.#name, stepRecord(step)]);
+      await this.#log.durable();
+    }
     try {
-      await step().catch(() => step());
+      const length = await this.#take(step).catch(() => this.#take(step));
+      this.#log?.record(["l.pending", this.#name, null, length]);
     } catch (error) {
       this.#pending = step;
       const reason = error instanceof Error ? error.message : String(error);
@@ -232,6 +285,19 @@ export class ListEditor {
         { cause: error },
       );
     }
+  }
+
+  /** Commit or truncate on every server; resolves to the list's length after. */
+  async #take(step: FinishingStep): Promise<number> {
+    if (step.kind === "truncate") {
+      await this.#everywhere((node) => this.#call(node, ListOp.Truncate, [this.#name, 0]));
+      return 0;
+    }
+    const { op, from, newLength } = step;
+    await this.#everywhere((node) =>
+      this.#call(node, ListOp.Commit, [this.#name, op, from, newLength])
+    );
+    return newLength;
   }
 
   /** Run `call` on every node; rejects with the first failure once all have settled. */
@@ -252,4 +318,9 @@ export class ListEditor {
   get #name(): string {
     return this.#shard.name;
   }
+}
+
+/** A step as an `l.pending` record holds it. */
+function stepRecord(step: FinishingStep): unknown[] {
+  return step.kind === "commit" ? ["commit", step.op, step.from, step.newLength] : ["truncate"];
 }

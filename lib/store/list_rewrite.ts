@@ -20,6 +20,11 @@
  * A sort adds two steps before the move ({@link ShardRewrite.sortPrepare},
  * {@link ShardRewrite.probe}); see list_sort.ts.
  *
+ * With a data directory, what is staged is written to the log as it is staged (`l.stage`) and
+ * its end (`l.unstage`, committed or not), so a server killed between a move and the commit
+ * comes back with the rewrite still staged and the home's commit (which it re-sends until it
+ * is answered) succeeds.
+ *
  * @example
  * ```ts
  * import { ShardRewrite } from "./list_rewrite.ts";
@@ -36,6 +41,7 @@ import { describeUnorderable, readSortKey } from "./sort_key.ts";
 import { KeyColumns, mergeRuns, scanBatches, sortedOrder } from "./sort_columns.ts";
 import { type Pivot, type ProbeAnswer, type ProbeQuery, samplesIn } from "./probe_wire.ts";
 import { INDEX_BYTES } from "./index_bytes.ts";
+import { runsFrom, runsToWire } from "./rewrite_args.ts";
 
 /**
  * Items that go to consecutive new indexes from `first`, all in one block. A sorted run
@@ -104,14 +110,58 @@ export class ShardRewrite {
   #op: number | undefined;
   #runs: StagedRun[] = [];
   #sort: SortState | undefined;
+  /** The staged rewrite is a descending sort (its blocks merge in that order). */
+  #descending = false;
   /** The last rewrite committed here: a repeated commit of it succeeds again. */
   #committed: number | undefined;
   #waiters: (() => void)[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * Told of every change to what is staged here, as a record {@link ShardRewrite.replay}
+   * applies again (set by a server with a data directory).
+   */
+  journal: ((record: unknown[]) => void) | undefined;
+
   /** The rewrite state of `shard`. */
   constructor(shard: ListShard) {
     this.#shard = shard;
+  }
+
+  /**
+   * Apply a record this rewrite's {@link journal} was given (read back from the log at start):
+   * runs staged, or the end of a rewrite.
+   */
+  replay(record: unknown[]): void {
+    const [kind, , op, a, b, c] = record as [string, string, number, unknown, unknown, unknown];
+    if (kind === "l.unstage") {
+      if (this.#op === op) this.#drop();
+      if (a === true) this.#committed = op;
+      return;
+    }
+    this.#begin(op);
+    this.#descending = a === true;
+    if (b === "own") {
+      const [firsts, indexes, counts, backwards] = c as number[][];
+      for (let k = 0; k < firsts.length; k++) {
+        this.#runs.push({
+          first: firsts[k],
+          own: { index: indexes[k], count: counts[k], backwards: backwards[k] === 1 },
+        });
+      }
+    } else {
+      for (const run of runsFrom(c)) this.#runs.push(run);
+    }
+  }
+
+  /** Records that stage again what is staged here now (for a compacted log). */
+  snapshot(): unknown[][] {
+    const records: unknown[][] = [];
+    if (this.#committed !== undefined) {
+      records.push(["l.unstage", this.#shard.name, this.#committed, true]);
+    }
+    if (this.#op !== undefined) records.push(...this.#stageRecords(this.#runs));
+    return records;
   }
 
   /** Resolves when no rewrite is staged here (undefined if none is now). */
@@ -127,6 +177,7 @@ export class ShardRewrite {
    */
   move(op: number, spec: MoveSpec): Moved {
     this.#begin(op);
+    const staged = this.#runs.length;
     const outgoing = new Map<number, Run[]>();
     const add = (run: Run) => {
       const owner = ownerOf(this.#shard.layout, run.first);
@@ -138,7 +189,12 @@ export class ShardRewrite {
     let removed: Uint8Array | undefined;
     let later: (() => void) | undefined;
     if (spec.kind === "sort") {
-      later = this.#sortRuns(spec.cuts, add);
+      const sortLater = this.#sortRuns(spec.cuts, add);
+      later = () => {
+        const before = this.#runs.length;
+        sortLater();
+        this.#record(this.#runs.slice(before));
+      };
     } else if (spec.kind === "shift") {
       const { at, delta, length } = spec;
       if (delta === -1 && this.#shard.owns(at)) removed = this.#shard.get(at)?.slice();
@@ -149,20 +205,22 @@ export class ShardRewrite {
     } else {
       this.#mapped(0, spec.length, (j) => spec.length - 1 - j, add);
     }
+    this.#record(this.#runs.slice(staged));
     return { outgoing, removed, later };
   }
 
   /** Keep `runs` (sent by a server's move, or this one's) until the commit. */
   stage(op: number, runs: Run[]): void {
-    this.#begin(op);
     for (const run of runs) {
       if (!this.#shard.owns(run.first)) {
         throw new BadArgument(
           `index ${run.first} of list '${this.#shard.name}' is not this server's to stage`,
         );
       }
-      this.#runs.push(run);
     }
+    this.#begin(op);
+    for (const run of runs) this.#runs.push(run);
+    this.#record(runs);
   }
 
   /**
@@ -182,7 +240,7 @@ export class ShardRewrite {
     this.#checkCovers(runs, from, newLength);
     this.#shard.rebuildFrom(from, runs.map((run) => "own" in run ? run.own : run));
     this.#committed = op;
-    this.#end();
+    this.#end(true);
     return this.#shard.count;
   }
 
@@ -211,6 +269,7 @@ export class ShardRewrite {
     // Positions follow index order here, so the sort keeps equal items in index order.
     const order = sortedOrder(keys, descending);
     this.#sort = { keys, order, descending };
+    this.#descending = descending;
     return count;
   }
 
@@ -336,7 +395,7 @@ export class ShardRewrite {
   #mergedRuns(): StagedRun[] {
     const sorted = this.#runs.filter((run): run is Run => "origins" in run && !!run.origins);
     if (sorted.length === 0) return this.#runs;
-    const descending = this.#sort?.descending ?? false;
+    const descending = this.#descending;
     const byBlock = new Map<number, Run[]>();
     for (const run of sorted) {
       const runs = byBlock.get(run.first);
@@ -407,12 +466,56 @@ export class ShardRewrite {
     this.#timer = timer;
   }
 
-  #end(): void {
+  /** The staged rewrite is over: committed, or dropped (aborted, replaced, timed out). */
+  #end(committed = false): void {
+    if (this.#op !== undefined) {
+      this.journal?.(["l.unstage", this.#shard.name, this.#op, committed]);
+    }
+    this.#drop();
+  }
+
+  #drop(): void {
     clearTimeout(this.#timer);
     this.#op = undefined;
     this.#runs = [];
     this.#sort = undefined;
+    this.#descending = false;
     for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Write `runs`, just staged, to the journal. */
+  #record(runs: StagedRun[]): void {
+    if (this.journal && runs.length > 0) {
+      for (const record of this.#stageRecords(runs)) this.journal(record);
+    }
+  }
+
+  /**
+   * `l.stage` records for `runs`: `[kind, name, op, descending, "own", [firsts, indexes,
+   * counts, backwards]]` for runs of this server's own items (where they are now: the commit
+   * copies them), `[…, "runs", wire]` for items sent here, as a `list.stage` request carries
+   * them (at most {@link MAX_STAGE_RUNS} a record).
+   */
+  #stageRecords(runs: StagedRun[]): unknown[][] {
+    const head = ["l.stage", this.#shard.name, this.#op, this.#descending];
+    const own = runs.filter((run): run is OwnRun => "own" in run);
+    const sent = runs.filter((run): run is Run => !("own" in run));
+    const records: unknown[][] = [];
+    if (own.length > 0) {
+      records.push([...head, "own", [
+        own.map((run) => run.first),
+        own.map((run) => run.own.index),
+        own.map((run) => run.own.count),
+        own.map((run) => run.own.backwards ? 1 : 0),
+      ]]);
+    }
+    for (const kind of [false, true]) {
+      const group = sent.filter((run) => (run.origins !== undefined) === kind);
+      for (let k = 0; k < group.length; k += MAX_STAGE_RUNS) {
+        records.push([...head, "runs", runsToWire(group.slice(k, k + MAX_STAGE_RUNS))]);
+      }
+    }
+    return records;
   }
 }
 

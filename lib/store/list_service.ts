@@ -287,6 +287,8 @@ export class ListService {
       if (!shard) throw new Error(`a record for list '${name}', which was never opened`);
       if (kind === "l.len") this.#sequencers.get(name)!.length = a as number;
       else if (kind === "l.ack") shard.acknowledged = a as number;
+      else if (kind === "l.stage" || kind === "l.unstage") this.#rewriteOf(shard).replay(record);
+      else if (kind === "l.pending") this.#editors.get(name)!.replay(record);
       else if (!shard.replay(record)) throw new Error(`unknown list record '${kind}'`);
     } finally {
       this.#live = true;
@@ -305,8 +307,10 @@ export class ListService {
       records.push(["l.open", shard.name, shard.layout, shard.self]);
       records.push(...shard.snapshot());
       records.push(["l.ack", shard.name, shard.acknowledged]);
+      records.push(...this.#rewrites.get(shard.name)?.snapshot() ?? []);
       const sequencer = this.#sequencers.get(shard.name);
       if (sequencer) records.push(["l.len", shard.name, sequencer.length]);
+      records.push(...this.#editors.get(shard.name)?.snapshot() ?? []);
     }
     return records;
   }
@@ -398,7 +402,10 @@ export class ListService {
         `list '${name}'`,
         (length) => this.#record(["l.len", name, length]),
       );
-      const editor = new ListEditor(shard, sequencer, placement, this.#nodeCall(shard));
+      const journal = this.#journal;
+      const log = journal &&
+        { record: (r: unknown[]) => this.#record(r), durable: () => journal.durable() };
+      const editor = new ListEditor(shard, sequencer, placement, this.#nodeCall(shard), log);
       this.#sequencers.set(name, sequencer);
       this.#editors.set(name, editor);
     }
@@ -591,7 +598,10 @@ export class ListService {
 
   #rewriteOf(shard: ListShard): ShardRewrite {
     let rewrite = this.#rewrites.get(shard.name);
-    if (!rewrite) this.#rewrites.set(shard.name, rewrite = new ShardRewrite(shard));
+    if (!rewrite) {
+      this.#rewrites.set(shard.name, rewrite = new ShardRewrite(shard));
+      if (this.#journal) rewrite.journal = (record) => this.#record(record);
+    }
     return rewrite;
   }
 

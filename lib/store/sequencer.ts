@@ -104,6 +104,18 @@ export class Sequencer {
     this.#onLength?.(length);
   }
 
+  /**
+   * Whether an operation's outcome is unknown, so that the next one repairs first. Set from
+   * outside only by a home replaying its log (a step it had not finished when it stopped).
+   */
+  get inDoubt(): boolean {
+    return this.#inDoubt;
+  }
+
+  set inDoubt(doubt: boolean) {
+    this.#inDoubt = doubt && this.#placement.repair !== undefined;
+  }
+
   /** Append `values`; returns (or resolves to) the index of the first. */
   append(values: ValueBatch): number | Promise<number> {
     if (this.#mustWait()) {
