@@ -26,7 +26,7 @@ import { IOREDIS, type RedisServer, startRedis } from "./redis.ts";
 const ROUNDS = 3;
 const SINGLE = 3_000;
 const CLIENTS = 50;
-const PER_CLIENT = 100;
+const PER_CLIENT = 1_000;
 const BIG = 1_000_000;
 const VALUE = "x".repeat(100);
 

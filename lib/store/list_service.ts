@@ -587,10 +587,13 @@ export class ListService {
     const requests = new Map(handlers.requests);
     for (const [op, handler] of handlers.requests) {
       if (READS.has(op)) continue;
-      requests.set(op, async (args, call) => {
-        const result = await handler(args, call);
-        await journal.durable();
-        return result;
+      requests.set(op, (args, call) => {
+        const result = handler(args, call);
+        // One promise step, not an async function's two: this is every write's path.
+        if (result instanceof Promise) {
+          return result.then((value) => journal.durable().then(() => value));
+        }
+        return journal.durable().then(() => result);
       });
     }
     return { requests, streams: handlers.streams };
