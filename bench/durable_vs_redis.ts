@@ -22,6 +22,7 @@ import { type ServerProcess, startServer } from "../tests/support/process.ts";
 import { processMemory } from "../tests/support/liveness.ts";
 import { median, timeLoop } from "./measure.ts";
 import { IOREDIS, type RedisServer, startRedis } from "./redis.ts";
+import { startEchoServer, timeEchoes } from "./echo_floor.ts";
 
 const ROUNDS = 3;
 const SINGLE = 3_000;
@@ -165,6 +166,18 @@ async function main(): Promise<number> {
     await Deno.remove(theirs, { recursive: true });
   }
 
+  // The floor under the one-at-a-time rows: a Deno server that only echoes, in this run.
+  say("round trips to a Deno echo server");
+  const echo = await startEchoServer();
+  const echoes: number[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      echoes.push((await timeEchoes(echo.port, SINGLE)).rate);
+    }
+  } finally {
+    await echo.stop();
+  }
+
   const fmt = (n: number) => n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString("en-US");
   console.log(`\nDurable writes vs Redis with appendonly (${IOREDIS}; median of ${ROUNDS})\n`);
   console.log("| row | typenet | Redis | typenet / Redis |");
@@ -172,6 +185,12 @@ async function main(): Promise<number> {
   for (const [title, a, b] of rows) {
     console.log(`| ${title} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)} |`);
   }
+  const floor = median(echoes);
+  console.log(
+    `\nThe floor for one at a time: a Deno echo server answers ${fmt(floor)} round trips/s ` +
+      `(${(floor / rows[0][2]).toFixed(2)} of Redis's RPUSH rate with everysec); typenet's ` +
+      `everysec append is ${Math.round((rows[0][1] / floor) * 100)}% of that floor.`,
+  );
   return 0;
 }
 
