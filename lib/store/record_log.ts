@@ -78,6 +78,7 @@ export class RecordLog {
   /** `always` on a slow disk: the sync under way off the loop (writes wait for it). */
   #syncing: Promise<void> | undefined;
   #slowDisk = false;
+  readonly #inlineSyncMs: number;
   #failed: unknown;
   /** Written since the last sync. */
   #dirty = false;
@@ -85,11 +86,16 @@ export class RecordLog {
   /** Bytes in the file (what was there when opened, plus what was written since). */
   size: number;
 
-  /** A log appending to `file` (opened for append), `size` bytes long now. */
-  constructor(file: Deno.FsFile, fsync: FsyncMode, size = 0) {
+  /**
+   * A log appending to `file` (opened for append), `size` bytes long now; with `always`, syncs
+   * taking over `inlineSyncMs` move off the event loop (0: every sync does).
+   */
+  constructor(file: Deno.FsFile, fsync: FsyncMode, size = 0, inlineSyncMs = INLINE_SYNC_MS) {
     this.#file = file;
     this.#fsync = fsync;
     this.size = size;
+    this.#inlineSyncMs = inlineSyncMs;
+    this.#slowDisk = inlineSyncMs <= 0;
     if (fsync === "everysec") {
       this.#timer = setInterval(() => this.#syncSoon(), EVERYSEC_MS);
       Deno.unrefTimer(this.#timer);
@@ -229,7 +235,7 @@ export class RecordLog {
         }
         const start = performance.now();
         this.#file.syncDataSync();
-        this.#slowDisk = performance.now() - start > INLINE_SYNC_MS;
+        this.#slowDisk = performance.now() - start > this.#inlineSyncMs;
         this.#dirty = false;
       }
     } catch (error) {
@@ -268,7 +274,7 @@ export class RecordLog {
       this.#fail(error, waiters);
       return;
     }
-    this.#slowDisk = performance.now() - start > INLINE_SYNC_MS;
+    this.#slowDisk = performance.now() - start > this.#inlineSyncMs;
     this.#dirty = false;
     this.#syncing = undefined;
     for (const waiter of waiters) waiter.resolve();
