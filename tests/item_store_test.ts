@@ -98,3 +98,44 @@ Deno.test("a big batch filling its buffer is kept without a copy; a small share 
   assert.deepEqual(store.get(3), new Uint8Array([5]));
   assert.equal(store.length, 4);
 });
+
+Deno.test("a frozen view keeps the items as they were while the store changes", () => {
+  const store = new ItemStore();
+  const model: Uint8Array[] = [];
+  const write = (at: number, items: Uint8Array[]) => {
+    const bytes = new Uint8Array(items.reduce((sum, b) => sum + b.length, 0));
+    let offset = 0;
+    for (const b of items) bytes.set(b, offset), offset += b.length;
+    store.write(at, bytes, items.map((b) => b.length));
+    model.length = at;
+    model.push(...items);
+  };
+  const views: { frozen: ReturnType<ItemStore["freeze"]>; items: Uint8Array[] }[] = [];
+  let n = 0;
+  for (let round = 0; round < 60; round++) {
+    const size = round % 9 === 0 ? 20_000 : 1 + (round * 13) % 90;
+    write(model.length, Array.from({ length: 1 + round % 7 }, () => item(n++, size)));
+    if (round % 3 === 0) {
+      store.replace(round % model.length, item(n++, 5));
+      model[round % model.length] = item(n - 1, 5);
+    }
+    if (round % 4 === 0) views.push({ frozen: store.freeze(), items: model.slice() });
+    // Changes after a freeze: truncations (a big sealed buffer cut down is copied), rewrites
+    // from the middle, pops, replacements and a rebuilt tail.
+    if (round % 5 === 1) write(Math.max(0, model.length - 4), [item(n++, 3), item(n++, 40)]);
+    if (round % 6 === 2) store.truncate(model.length = Math.max(0, model.length - 6));
+    if (round % 7 === 3 && model.length > 0) assert.deepEqual(store.removeLast(), model.pop());
+    if (round % 11 === 5 && model.length > 2) {
+      store.rebuildFrom(1, [{ from: model.length - 1, count: model.length - 2, backwards: true }]);
+      model.splice(1, model.length - 1, ...model.slice(2).reverse());
+    }
+  }
+  for (const { frozen, items } of views) {
+    // Small batches too: runs cut at batch limits and at replaced items.
+    for (const [maxBytes, maxItems] of [[1 << 20, 1 << 17], [50, 3]]) {
+      const got = [...frozen.batches(maxBytes, maxItems)].flatMap(batchViews);
+      assert.equal(got.length, frozen.length);
+      assert.deepEqual(got, items);
+    }
+  }
+});

@@ -205,35 +205,43 @@ export class DictService {
 
   /**
    * Records that rebuild every dict held here as it is now, versions and all (`d.load`s of at
-   * most 4,096 keys), then the clock: for a compacted log.
+   * most 4,096 keys), then the clock: for a compacted log. The keys and entries are taken now
+   * (two arrays of references per dict: entries are replaced, never changed, so they stay as
+   * they are); the records are made only as they are asked for.
    */
-  snapshot(): unknown[][] {
-    const records: unknown[][] = [];
-    for (const [name, dict] of this.#dicts) {
-      const keys = [...dict.entries];
-      for (let i = 0; i < keys.length; i += MAX_BATCH_KEYS) {
-        const chunk = keys.slice(i, i + MAX_BATCH_KEYS);
-        const keyWriter = new ValueBatchWriter();
-        const valueWriter = new ValueBatchWriter();
-        for (const [k, entry] of chunk) {
-          keyWriter.addEncoded(latin1Bytes(k));
-          valueWriter.addEncoded(entry.bytes, entry.start, entry.end);
+  snapshot(): Iterable<unknown[]> {
+    const dicts = [...this.#dicts].map(([name, dict]) => ({
+      name,
+      keys: [...dict.entries.keys()],
+      entries: [...dict.entries.values()],
+    }));
+    const clock = this.#clock;
+    return (function* () {
+      for (const { name, keys, entries } of dicts) {
+        for (let i = 0; i < keys.length; i += MAX_BATCH_KEYS) {
+          const keyWriter = new ValueBatchWriter();
+          const valueWriter = new ValueBatchWriter();
+          const versions: number[] = [];
+          for (let k = i; k < Math.min(keys.length, i + MAX_BATCH_KEYS); k++) {
+            keyWriter.addEncoded(latin1Bytes(keys[k]));
+            valueWriter.addEncoded(entries[k].bytes, entries[k].start, entries[k].end);
+            versions.push(entries[k].version);
+          }
+          const keyBatch = keyWriter.take();
+          const valueBatch = valueWriter.take();
+          yield [
+            "d.load",
+            name,
+            keyBatch.bytes,
+            keyBatch.lengths,
+            valueBatch.bytes,
+            valueBatch.lengths,
+            versions,
+          ];
         }
-        const keyBatch = keyWriter.take();
-        const valueBatch = valueWriter.take();
-        records.push([
-          "d.load",
-          name,
-          keyBatch.bytes,
-          keyBatch.lengths,
-          valueBatch.bytes,
-          valueBatch.lengths,
-          chunk.map(([, entry]) => entry.version),
-        ]);
       }
-    }
-    records.push(["d.clock", this.#clock]);
-    return records;
+      yield ["d.clock", clock];
+    })();
   }
 
   /** Bytes of keys and values held here. */
@@ -289,16 +297,9 @@ export class DictService {
     // A replayed write keeps the version it had; the clock moves past it.
     const version = replayed ?? ++this.#clock;
     if (replayed !== undefined) this.#clock = Math.max(this.#clock, replayed);
-    if (entry) {
-      dict.bytes += end - start - (entry.end - entry.start);
-      entry.bytes = bytes;
-      entry.start = start;
-      entry.end = end;
-      entry.version = version;
-    } else {
-      dict.bytes += k.length + end - start;
-      dict.entries.set(k, { bytes, start, end, version });
-    }
+    // A new entry, never a changed one: a compaction's snapshot may hold the old.
+    dict.bytes += entry ? end - start - (entry.end - entry.start) : k.length + end - start;
+    dict.entries.set(k, { bytes, start, end, version });
     return version;
   }
 

@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import type { ValueBatchWriter } from "../wire/value_batch.ts";
+import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 
 /** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
 export const SEGMENT_BYTES = 1024 * 1024;
@@ -158,6 +158,8 @@ export class ItemStore {
         tail.sealed && tail.bytes.length >= ADOPT_MIN_BYTES && tail.used * 2 < tail.bytes.length
       ) {
         tail.bytes = tail.bytes.slice(0, Math.max(tail.used, FIRST_SEGMENT_BYTES));
+        // Its own offsets too: a frozen view may hold the old ones (freeze).
+        tail.ends = tail.ends.slice(0, Math.max(tail.count, FIRST_SEGMENT_ITEMS));
         tail.sealed = false;
       }
     }
@@ -233,6 +235,20 @@ export class ItemStore {
     // Sealed: a rebuilt tail is more often rebuilt again than appended to.
     this.#segments.push({ first: this.#length, bytes, used, ends, count, sealed: true });
     this.#length += count;
+  }
+
+  /**
+   * The items as they are now, to be read later while the store goes on changing (a log
+   * compaction encodes them in slices): costs one small object per segment, no copy. Every
+   * segment is sealed, so no later write lands in bytes the view holds; a truncation only
+   * shortens the live segments, and the view keeps its own counts and replacements.
+   */
+  freeze(): FrozenItems {
+    const segments = this.#segments.map((segment) => {
+      segment.sealed = true;
+      return { bytes: segment.bytes, ends: segment.ends, count: segment.count };
+    });
+    return new FrozenItems(segments, new Map(this.#replaced), this.#length);
   }
 
   /** Copy the items at `positions` (each held) into `out`, in that order. */
@@ -424,6 +440,70 @@ export class ItemStore {
       else high = middle - 1;
     }
     return segments[low];
+  }
+}
+
+/**
+ * Items of an {@link ItemStore} as they were when it was frozen ({@link ItemStore.freeze}).
+ *
+ * @example
+ * ```ts
+ * import { ItemStore } from "./item_store.ts";
+ * const store = new ItemStore();
+ * store.write(0, new Uint8Array([1, 2]), [1, 1]);
+ * const frozen = store.freeze();
+ * store.truncate(0);
+ * [...frozen.batches(1024)][0].lengths; // [1, 1]
+ * ```
+ */
+export class FrozenItems {
+  readonly #segments: { bytes: Uint8Array; ends: Uint32Array; count: number }[];
+  readonly #replaced: Map<number, Uint8Array>;
+  /** Items in the view. */
+  readonly length: number;
+
+  /** A view of `segments` with `replaced` items (see {@link ItemStore.freeze}). */
+  constructor(
+    segments: { bytes: Uint8Array; ends: Uint32Array; count: number }[],
+    replaced: Map<number, Uint8Array>,
+    length: number,
+  ) {
+    this.#segments = segments;
+    this.#replaced = replaced;
+    this.length = length;
+  }
+
+  /**
+   * The items in order, as batches of about `maxBytes` (at most `maxItems` items), each
+   * copied only when its batch is asked for.
+   */
+  *batches(maxBytes: number, maxItems = 1 << 17): Generator<ValueBatch> {
+    const out = new ValueBatchWriter();
+    let position = 0;
+    for (const { bytes, ends, count } of this.#segments) {
+      for (let k = 0; k < count;) {
+        const replaced = this.#replaced.get(position);
+        if (replaced) {
+          out.addEncoded(replaced);
+          k++;
+          position++;
+        } else {
+          // A run of items up to the next replaced one, the segment's end or a full batch.
+          let to = k + 1;
+          const start = k === 0 ? 0 : ends[k - 1];
+          const room = Math.max(1, maxItems - out.count);
+          while (
+            to < count && to - k < room && ends[to] - start <= maxBytes - out.byteLength &&
+            !this.#replaced.has(position + to - k)
+          ) to++;
+          out.addRun(bytes, start, ends, k, to);
+          position += to - k;
+          k = to;
+        }
+        if (out.byteLength >= maxBytes || out.count >= maxItems) yield out.take();
+      }
+    }
+    if (out.count > 0) yield out.take();
   }
 }
 

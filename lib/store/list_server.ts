@@ -203,10 +203,14 @@ export class ListServer {
       if (this.#compacting) return;
       const live = lists.bytesHeld + dicts.bytesHeld;
       if (dataDir.log.size < Math.max(minBytes, 2 * live)) return;
-      // The snapshot and the start of the capture happen in this one turn (RecordLog.compact).
-      const snapshot = [...lists.snapshot(), ...dicts.snapshot()].map((record) =>
-        encodeMessageShared(record).slice()
-      );
+      // The snapshot is taken and the capture started in this one turn (RecordLog.compact);
+      // its records are made and encoded one by one as the compaction writes them.
+      const taken = [lists.snapshot(), dicts.snapshot()];
+      const snapshot = (function* () {
+        for (const records of taken) {
+          for (const record of records) yield encodeMessageShared(record); // framed (copied) at once
+        }
+      })();
       this.#compacting = dataDir.log.compact(
         snapshot,
         `${dataDir.path}/log`,

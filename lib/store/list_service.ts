@@ -300,19 +300,25 @@ export class ListService {
     return kind.startsWith("l.");
   }
 
-  /** Records that rebuild every list held here as it is now (for a compacted log). */
-  snapshot(): unknown[][] {
-    const records: unknown[][] = [];
+  /**
+   * Records that rebuild every list held here as it is now (for a compacted log). Everything is
+   * taken now; the items are copied into records only as they are asked for.
+   */
+  snapshot(): Iterable<unknown[]> {
+    const parts: Iterable<unknown[]>[] = [];
     for (const shard of this.#shards.values()) {
-      records.push(["l.open", shard.name, shard.layout, shard.self]);
-      records.push(...shard.snapshot());
-      records.push(["l.ack", shard.name, shard.acknowledged]);
-      records.push(...this.#rewrites.get(shard.name)?.snapshot() ?? []);
+      const records: unknown[][] = [["l.open", shard.name, shard.layout, shard.self]];
+      const items = shard.snapshot();
+      const after: unknown[][] = [["l.ack", shard.name, shard.acknowledged]];
+      after.push(...this.#rewrites.get(shard.name)?.snapshot() ?? []);
       const sequencer = this.#sequencers.get(shard.name);
-      if (sequencer) records.push(["l.len", shard.name, sequencer.length]);
-      records.push(...this.#editors.get(shard.name)?.snapshot() ?? []);
+      if (sequencer) after.push(["l.len", shard.name, sequencer.length]);
+      after.push(...this.#editors.get(shard.name)?.snapshot() ?? []);
+      parts.push(records, items, after);
     }
-    return records;
+    return (function* () {
+      for (const part of parts) yield* part;
+    })();
   }
 
   /** Bytes of items held here (what a compacted log would hold, about). */

@@ -110,18 +110,19 @@ export class ListShard {
 
   /**
    * Records that put these items back (`l.store`s of at most about `chunkBytes` each), for a
-   * compacted log.
+   * compacted log: the items are taken as they are now, and copied into records only as the
+   * records are asked for, while the shard goes on changing (ItemStore.freeze).
    */
-  snapshot(chunkBytes = 1024 * 1024): unknown[][] {
-    const records: unknown[][] = [];
-    const out = new ValueBatchWriter();
-    for (let p = 0; p < this.#store.length;) {
-      const reached = this.#store.copyTo(out, p, this.#store.length, 1 << 17, chunkBytes);
-      const { bytes, lengths } = out.take();
-      records.push(["l.store", this.name, indexAt(this.layout, this.self, p), bytes, lengths]);
-      p = reached;
-    }
-    return records;
+  snapshot(chunkBytes = 1024 * 1024): Iterable<unknown[]> {
+    const frozen = this.#store.freeze();
+    const { name, layout, self } = this;
+    return (function* () {
+      let position = 0;
+      for (const { bytes, lengths } of frozen.batches(chunkBytes)) {
+        yield ["l.store", name, indexAt(layout, self, position), bytes, lengths];
+        position += lengths.length;
+      }
+    })();
   }
 
   /** Whether this node owns index `i` (i ≥ 0). */

@@ -145,7 +145,7 @@ export class RecordLog {
    * copied after it, it is synced and renamed over `path`, the directory is synced, and writes
    * go on in the new file. A crash at any point leaves the old log or the new one, whole.
    */
-  async compact(snapshot: Uint8Array[], path: string, tmpPath: string): Promise<void> {
+  async compact(snapshot: Iterable<Uint8Array>, path: string, tmpPath: string): Promise<void> {
     // Records still pending now are stood for by the snapshot: written to the old log only.
     const capture = { from: this.#nextSeq, records: [] as Uint8Array[] };
     this.#capture = capture;
@@ -157,8 +157,10 @@ export class RecordLog {
     });
     let size = 0;
     try {
-      const framed = snapshot.map(frame);
-      for (const bytes of framed) {
+      // One record at a time, each written before the next is made: the event loop runs
+      // between them, so a big snapshot never holds it for long.
+      for (const payload of snapshot) {
+        const bytes = frame(payload);
         for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
         size += bytes.length;
       }
