@@ -388,10 +388,22 @@ export class Session {
     }
     if (!(result instanceof Promise)) return this.#respond(id, result);
     this.#inFlight++;
+    // One reaction, not a chain of three: this runs for every request that waits on something.
     result.then(
-      (value) => this.#respond(id, value),
-      (error) => this.#sendError(id, error),
-    ).catch((error) => this.#options.onError?.(error)).finally(() => this.#finishedOne());
+      (value) => this.#settled(() => this.#respond(id, value)),
+      (error) => this.#settled(() => this.#sendError(id, error)),
+    );
+  }
+
+  /** Answer a request that was in flight (`answer` must not let an error escape unseen). */
+  #settled(answer: () => void): void {
+    try {
+      answer();
+    } catch (error) {
+      this.#options.onError?.(error);
+    } finally {
+      this.#finishedOne();
+    }
   }
 
   #respond(id: number, result: unknown): void {

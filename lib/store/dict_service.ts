@@ -317,7 +317,7 @@ export class DictService {
   #logged<T>(record: unknown[], result: T): T | Promise<T> {
     if (!this.#journal) return result;
     this.#journal.write(record);
-    return this.#journal.durable().then(() => result);
+    return this.#journal.durable(result);
   }
 
   #delete(dict: DictShard, k: string): boolean {

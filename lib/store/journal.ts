@@ -49,9 +49,14 @@ export class Journal {
     this.#log.append(encodeMessageShared(record));
   }
 
-  /** Resolves once every record written so far is durable (as the fsync mode promises). */
-  durable(): Promise<void> {
-    return this.#log.durable();
+  /**
+   * Resolves (to `value`, if given) once every record written so far is durable (as the fsync
+   * mode promises).
+   */
+  durable(): Promise<void>;
+  durable<T>(value: T): Promise<T>;
+  durable<T>(value?: T): Promise<T | undefined> {
+    return this.#log.durable(value);
   }
 
   /**

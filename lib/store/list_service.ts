@@ -596,10 +596,8 @@ export class ListService {
       requests.set(op, (args, call) => {
         const result = handler(args, call);
         // One promise step, not an async function's two: this is every write's path.
-        if (result instanceof Promise) {
-          return result.then((value) => journal.durable().then(() => value));
-        }
-        return journal.durable().then(() => result);
+        if (result instanceof Promise) return result.then((value) => journal.durable(value));
+        return journal.durable(result);
       });
     }
     return { requests, streams: handlers.streams };

@@ -126,15 +126,22 @@ export class RecordLog {
     this.#schedule();
   }
 
-  /** Resolves once everything appended so far is as durable as the mode promises. */
-  durable(): Promise<void> {
+  /**
+   * Resolves (to `value`, if given) once everything appended so far is as durable as the mode
+   * promises.
+   */
+  durable(): Promise<void>;
+  durable<T>(value: T): Promise<T>;
+  durable<T>(value?: T): Promise<T | undefined> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     const synced = !this.#dirty || this.#fsync !== "always";
     if (this.#pendingBytes === 0 && synced && this.#syncing === undefined) {
-      return Promise.resolve();
+      return Promise.resolve(value);
     }
     this.#schedule();
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.#waiters.push({ resolve: () => resolve(value), reject })
+    );
   }
 
   /**
