@@ -114,3 +114,52 @@ function flip(record: Uint8Array): Uint8Array {
   copy[copy.length - 1] ^= 0xff;
   return copy;
 }
+
+/** The real file, with every `syncData` taking 5 ms more: a slow disk (an SD card). */
+function slowSyncs(file: Deno.FsFile): Deno.FsFile {
+  return new Proxy(file, {
+    get(target, key) {
+      if (key === "syncData") {
+        return async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await target.syncData();
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("on a slow disk, a compaction finishes while appends keep coming", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "typenet-log-" });
+  const path = `${dir}/log`;
+  const file = await Deno.open(path, { create: true, append: true });
+  const log = new RecordLog(slowSyncs(file), "always", 0, 0);
+  try {
+    for (let n = 0; n < 10; n++) log.append(bytes(n));
+    let compacted = false;
+    const compacting = log.compact([bytes(1000)], path, `${path}.compact`).then(() => {
+      compacted = true;
+    });
+    // A steady stream of appends, each in a turn of its own, none waiting for its sync.
+    let n = 10;
+    const answered: Promise<void>[] = [];
+    while (!compacted && n < 3_000) {
+      log.append(bytes(n++));
+      answered.push(log.durable());
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.ok(compacted, `the compaction waited for the appends to stop (${n} appends)`);
+    await compacting;
+    await Promise.all(answered);
+    const { records } = readRecords(await Deno.readFile(path));
+    const numbersAfter = numbers(records);
+    assert.equal(numbersAfter[0], 1000);
+    // After the snapshot: exactly the appends made after the compaction began, in order.
+    assert.deepEqual(numbersAfter.slice(1), Array.from({ length: n - 10 }, (_, k) => 10 + k));
+  } finally {
+    await log.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

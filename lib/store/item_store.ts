@@ -47,6 +47,11 @@ interface Segment {
   count: number;
   /** Adopted from a received frame: never written into (it is not ours to reuse). */
   sealed: boolean;
+  /**
+   * A frozen view holds its bytes and offsets (ItemStore.freeze): writes past its end are
+   * harmless, but a truncation must first give the segment copies of its own.
+   */
+  frozen: boolean;
 }
 
 /**
@@ -158,9 +163,16 @@ export class ItemStore {
         tail.sealed && tail.bytes.length >= ADOPT_MIN_BYTES && tail.used * 2 < tail.bytes.length
       ) {
         tail.bytes = tail.bytes.slice(0, Math.max(tail.used, FIRST_SEGMENT_BYTES));
-        // Its own offsets too: a frozen view may hold the old ones (freeze).
         tail.ends = tail.ends.slice(0, Math.max(tail.count, FIRST_SEGMENT_ITEMS));
         tail.sealed = false;
+        tail.frozen = false;
+      } else if (tail.frozen && !tail.sealed) {
+        // The next write lands where a frozen view still reads: write into copies instead.
+        const bytes = new Uint8Array(tail.bytes.length);
+        bytes.set(tail.bytes.subarray(0, tail.used));
+        tail.bytes = bytes;
+        tail.ends = tail.ends.slice();
+        tail.frozen = false;
       }
     }
     if (this.#replaced.size > 0) {
@@ -233,19 +245,28 @@ export class ItemStore {
     this.truncate(at);
     if (count === 0) return;
     // Sealed: a rebuilt tail is more often rebuilt again than appended to.
-    this.#segments.push({ first: this.#length, bytes, used, ends, count, sealed: true });
+    this.#segments.push({
+      first: this.#length,
+      bytes,
+      used,
+      ends,
+      count,
+      sealed: true,
+      frozen: false,
+    });
     this.#length += count;
   }
 
   /**
    * The items as they are now, to be read later while the store goes on changing (a log
    * compaction encodes them in slices): costs one small object per segment, no copy. Every
-   * segment is sealed, so no later write lands in bytes the view holds; a truncation only
-   * shortens the live segments, and the view keeps its own counts and replacements.
+   * segment is marked frozen: writes after its items are harmless, and a truncation gives the
+   * live segment copies of its own first (copy on write), so the view's bytes never change; the
+   * view keeps its own counts and replacements.
    */
   freeze(): FrozenItems {
     const segments = this.#segments.map((segment) => {
-      segment.sealed = true;
+      segment.frozen = true;
       return { bytes: segment.bytes, ends: segment.ends, count: segment.count };
     });
     return new FrozenItems(segments, new Map(this.#replaced), this.#length);
@@ -393,6 +414,7 @@ export class ItemStore {
       ends,
       count: ends.length,
       sealed: true,
+      frozen: false,
     });
     this.#length += lengths.length;
   }
@@ -424,6 +446,7 @@ export class ItemStore {
       ends: new Uint32Array(FIRST_SEGMENT_ITEMS),
       count: 0,
       sealed: false,
+      frozen: false,
     };
     this.#segments.push(segment);
     return segment;

@@ -38,6 +38,9 @@ export type FinishingStep =
   | { kind: "commit"; op: number; from: number; newLength: number }
   | { kind: "truncate" };
 
+/** How long a home waits between tries at finishing a step in doubt on its own. */
+export const RETRY_PENDING_MS = 1_000;
+
 /** Where a home with a data directory writes down a step before it takes it. */
 export interface EditLog {
   /** Add a record to the log. */
@@ -56,6 +59,11 @@ export class ListEditor {
   readonly #log: EditLog | undefined;
   /** A step that must be finished before anything else runs (a commit in doubt). */
   #pending: FinishingStep | undefined;
+  /** The step being taken now, written down but not yet done (a compaction keeps it). */
+  #taking: FinishingStep | undefined;
+  /** The next try at finishing {@link #pending} without waiting for an operation. */
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   /**
    * The editor of `shard`'s list, whose home is this server; `log` is where it writes down a
@@ -86,14 +94,41 @@ export class ListEditor {
     if (!pending) return undefined;
     return this.#take(pending).then((length) => {
       this.#pending = undefined;
+      clearTimeout(this.#retry);
+      this.#retry = undefined;
       this.#log?.record(["l.pending", this.#name, null, length]);
       return length;
     });
   }
 
+  /**
+   * Finish a step left in doubt now rather than at the list's next operation — the other
+   * servers drop what they staged if it waits past a minute — trying again every
+   * {@link RETRY_PENDING_MS} while they cannot be reached. A home calls it after replaying its
+   * log, and after a step failed.
+   */
+  resume(): void {
+    if (!this.#pending || this.#retry !== undefined || this.#closed) return;
+    // A no-op with the list to itself: the sequencer finishes the step in doubt first.
+    this.#sequencer.exclusive((length) => Promise.resolve({ length, value: null })).catch(() => {
+      if (!this.#pending || this.#closed) return;
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.resume();
+      }, RETRY_PENDING_MS);
+      Deno.unrefTimer(this.#retry);
+    });
+  }
+
+  /** Stop trying to finish a step (the list is dropped, or the server stops). */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+  }
+
   /** Records that leave the step still to finish as it is now (for a compacted log). */
   snapshot(): unknown[][] {
-    const step = this.#pending;
+    const step = this.#pending ?? this.#taking;
     if (!step) return [];
     return [["l.pending", this.#name, stepRecord(step)]];
   }
@@ -269,21 +304,25 @@ export class ListEditor {
    * list in doubt.
    */
   async #finish(step: FinishingStep): Promise<void> {
-    if (this.#log) {
-      this.#log.record(["l.pending", this.#name, stepRecord(step)]);
-      await this.#log.durable();
-    }
+    this.#taking = step;
     try {
+      if (this.#log) {
+        this.#log.record(["l.pending", this.#name, stepRecord(step)]);
+        await this.#log.durable();
+      }
       const length = await this.#take(step).catch(() => this.#take(step));
       this.#log?.record(["l.pending", this.#name, null, length]);
     } catch (error) {
       this.#pending = step;
+      queueMicrotask(() => this.resume()); // once the sequencer has seen the failure
       const reason = error instanceof Error ? error.message : String(error);
       throw new Unavailable(
         `list '${this.#name}' was changed on some servers but not yet all (${reason}); ` +
           `the change is finished before the next operation`,
         { cause: error },
       );
+    } finally {
+      this.#taking = undefined;
     }
   }
 

@@ -100,6 +100,9 @@ interface SortState {
 /** The most runs one `list.stage` request carries (each costs its receiver a little to decode). */
 export const MAX_STAGE_RUNS = 2048;
 
+/** What one `l.stage` record holds at most (packRuns cuts runs to fit). */
+const STAGE_RECORD_LIMITS = { maxBytes: 16 * 1024 * 1024, maxItems: 1 << 20 };
+
 /** How long a staged rewrite may wait for its commit before it is dropped (its home is gone). */
 export const STAGED_REWRITE_MS = 60_000;
 
@@ -494,7 +497,8 @@ export class ShardRewrite {
    * `l.stage` records for `runs`: `[kind, name, op, descending, "own", [firsts, indexes,
    * counts, backwards]]` for runs of this server's own items (where they are now: the commit
    * copies them), `[…, "runs", wire]` for items sent here, as a `list.stage` request carries
-   * them (at most {@link MAX_STAGE_RUNS} a record).
+   * them (at most {@link MAX_STAGE_RUNS} runs and about 16 MiB a record: a record is read back
+   * whole, and a run bigger than that is cut, as {@link packRuns} cuts one for a request).
    */
   #stageRecords(runs: StagedRun[]): unknown[][] {
     const head = ["l.stage", this.#shard.name, this.#op, this.#descending];
@@ -511,8 +515,8 @@ export class ShardRewrite {
     }
     for (const kind of [false, true]) {
       const group = sent.filter((run) => (run.origins !== undefined) === kind);
-      for (let k = 0; k < group.length; k += MAX_STAGE_RUNS) {
-        records.push([...head, "runs", runsToWire(group.slice(k, k + MAX_STAGE_RUNS))]);
+      for (const request of packRuns(group, STAGE_RECORD_LIMITS)) {
+        records.push([...head, "runs", runsToWire(request)]);
       }
     }
     return records;

@@ -174,6 +174,7 @@ export class ListServer {
     };
     const listServer = new ListServer(server, service, security.protectedMode, dataDir, data);
     if (dataDir) {
+      service.resume();
       listServer.#watchLog(service, dicts, options.compactMinBytes ?? COMPACT_MIN_BYTES);
     }
     return listServer;

@@ -361,8 +361,17 @@ export class ListService {
     return out;
   }
 
+  /**
+   * Once the log is replayed: finish the steps its lists' homes left in doubt when they
+   * stopped, without waiting for the lists' next operations.
+   */
+  resume(): void {
+    for (const editor of this.#editors.values()) editor.resume();
+  }
+
   /** Close the links to other servers. */
   close(): Promise<void> {
+    for (const editor of this.#editors.values()) editor.close();
     return this.#peers.close();
   }
 
@@ -577,6 +586,7 @@ export class ListService {
   }
 
   #forget(name: string): void {
+    this.#editors.get(name)?.close();
     this.#shards.delete(name);
     this.#sequencers.delete(name);
     this.#editors.delete(name);

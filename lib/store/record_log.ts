@@ -171,11 +171,14 @@ export class RecordLog {
         for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
         size += bytes.length;
       }
-      // What is pending now goes to the old log (and the capture); then writes are held: they
-      // collect in the batch and go to the new file.
+      // What is pending now goes to the old log (and the capture) — if a sync off the loop is
+      // under way, its end writes it — then writes are held: they collect in the batch and go to
+      // the new file. Held first, then the last sync awaited: no new one starts meanwhile, so a
+      // steady stream of appends cannot keep the compaction waiting.
       this.#flush();
-      while (this.#syncing) await this.#syncing;
+      if (this.#syncing) await this.#syncing;
       this.#held = true;
+      while (this.#syncing) await this.#syncing;
       try {
         for (const bytes of capture.records) {
           for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
@@ -184,10 +187,16 @@ export class RecordLog {
         await tmp.syncData();
         tmp.close();
         await Deno.rename(tmpPath, path);
-        await syncDirectory(path.slice(0, path.lastIndexOf("/")) || ".");
-        const old = this.#file;
-        this.#file = await Deno.open(path, { append: true });
-        old.close();
+        try {
+          await syncDirectory(path.slice(0, path.lastIndexOf("/")) || ".");
+          const old = this.#file;
+          this.#file = await Deno.open(path, { append: true });
+          old.close();
+        } catch (error) {
+          // The old file is no longer the log: writing on to it would lose what is answered.
+          this.#fail(error, []);
+          throw error;
+        }
         this.size = size;
         this.#dirty = false;
       } finally {
@@ -300,9 +309,7 @@ export class RecordLog {
   #syncSoon(): void {
     if (!this.#dirty || this.#failed !== undefined) return;
     this.#dirty = false;
-    this.#file.syncData().catch((error) => {
-      this.#failed = error;
-    });
+    this.#file.syncData().catch((error) => this.#fail(error, []));
   }
 }
 
