@@ -46,7 +46,11 @@ function twoShards(length: number, values = Array.from({ length }, (_, i) => i a
   const lose: string[] = [];
   /** Requests to lose (`op@node`): the step never runs. */
   const drop: string[] = [];
+  /** Steps held until their promise resolves (`op@node`). */
+  const held = new Map<string, Promise<void>>();
   const call: NodeCall = async (node, op, args) => {
+    const gate = held.get(`${op}@${node}`);
+    if (gate) await gate;
     const d = drop.indexOf(`${op}@${node}`);
     if (d >= 0) {
       drop.splice(d, 1);
@@ -126,8 +130,11 @@ function twoShards(length: number, values = Array.from({ length }, (_, i) => i a
     return out;
   };
   /** Wait until every loss asked for has happened (the home's own retry takes the last). */
-  const lost = () => waitFor(() => lose.length === 0 && drop.length === 0, { what: "the losses" });
-  return { shards, list, lose, drop, items, restart, lost };
+  const lost = () =>
+    waitFor(() => lose.length === 0 && drop.length === 0 && list.editor.retrying, {
+      what: "the losses, the home's own retry included",
+    });
+  return { shards, list, lose, drop, held, items, restart, lost, logs };
 }
 
 Deno.test("a commit whose answers are lost is finished before the next operation", async () => {
@@ -224,5 +231,29 @@ Deno.test("a home restarted with a step in doubt finishes it without waiting for
   list.editor.resume();
   await waitFor(() => !list.sequencer.inDoubt, { what: "the step to be finished" });
   assert.deepEqual(items(), [5, 4, 3, 2, 1, 0]);
+  list.editor.close();
+});
+
+Deno.test("a compaction while a commit is under way keeps the step (journal)", async () => {
+  const { list, held, items, restart, logs } = twoShards(8);
+  let release = () => {};
+  held.set(`${ListOp.Commit}@1`, new Promise<void>((resolve) => release = resolve));
+  const inserting = list.editor.insert(2, encodeValue("x"));
+  await waitFor(() => logs[0].some((record) => record[0] === "l.pending"), {
+    what: "the home to write the commit down",
+  });
+  // The home's log compacted now: its snapshot replaces everything written before.
+  const snapshot = list.editor.snapshot();
+  assert.deepEqual(snapshot.map((record) => record[0]), ["l.pending"]);
+  logs[0] = [...logs[0].filter((record) => record[0] !== "l.pending"), ...snapshot];
+  // The home is killed before the commit is answered; node 1 never got it.
+  held.set(`${ListOp.Commit}@1`, new Promise(() => {}));
+  restart(0);
+  held.delete(`${ListOp.Commit}@1`);
+  release();
+  await inserting.catch(() => {});
+  list.editor.resume();
+  await waitFor(() => !list.sequencer.inDoubt, { what: "the step to be finished" });
+  assert.deepEqual(items(), [0, 1, "x", 2, 3, 4, 5, 6, 7]);
   list.editor.close();
 });

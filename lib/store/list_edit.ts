@@ -120,6 +120,11 @@ export class ListEditor {
     });
   }
 
+  /** Whether a try at finishing the step in doubt is scheduled ({@link resume}). */
+  get retrying(): boolean {
+    return this.#retry !== undefined;
+  }
+
   /** Stop trying to finish a step (the list is dropped, or the server stops). */
   close(): void {
     this.#closed = true;
