@@ -256,6 +256,7 @@ Deno.test("typenet stats names every server's lists and dicts with their sizes",
   const keys = reports.map((r) => r.dicts.find((x) => x.name === "users")!.count);
   assert.equal(keys[0] + keys[1], 100);
   assert.ok(reports.every((r) => r.connections >= 1)); // our Dict, at least
+  assert.ok(reports.every((r) => (r as { data?: { dataDir: unknown } }).data?.dataDir === null));
   await using table = runScript(repoPath("cli.ts"), [
     "stats",
     "--nodes",
@@ -263,5 +264,6 @@ Deno.test("typenet stats names every server's lists and dicts with their sizes",
   ]);
   assert.equal((await table.status).code, 1);
   assert.match(table.stdout.join("\n"), /list\s+jobs\s+15/);
+  assert.match(table.stdout.join("\n"), /memory only \(no --data\)/);
   assert.match(table.stdout.join("\n"), /127\.0\.0\.1:1: .*unavailable/);
 });

@@ -143,3 +143,34 @@ Deno.test("without --data the server says it keeps everything in memory only", a
   await using server = await startServer();
   assert.match(server.stderr.join("\n"), /no --data: lists and dicts are in memory only/);
 });
+
+Deno.test("server.stats and typenet stats say where the data is kept", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "typenet-data-" });
+  try {
+    await using server = await serve(dir, await freePort());
+    {
+      await using d = await Dict.open("seen", { nodes: [server.address] });
+      await d.set("k", "v");
+    }
+    await using child = runScript(repoPath("cli.ts"), [
+      "stats",
+      "--nodes",
+      server.address,
+      "--json",
+    ]);
+    assert.equal((await child.status).code, 0, child.stderr.join("\n"));
+    const [report] = JSON.parse(child.stdout.join("\n"));
+    assert.equal(report.data.dataDir, dir);
+    assert.equal(report.data.fsync, "everysec");
+    assert.equal(report.data.logBytes, (await Deno.stat(`${dir}/log`)).size);
+    assert.equal(report.data.compactions, 0);
+    await using table = runScript(repoPath("cli.ts"), ["stats", "--nodes", server.address]);
+    assert.equal((await table.status).code, 0);
+    assert.match(
+      table.stdout.join("\n"),
+      new RegExp(`data in ${dir} \\(fsync everysec\\): log \\d+ bytes, 0 compaction`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

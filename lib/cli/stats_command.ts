@@ -23,7 +23,8 @@ import { checkAddress, CONFIG_HELP, describe, parse, UsageError } from "./usage.
 export const STATS_HELP = `Usage: typenet stats --nodes HOST:PORT,… [--json]
 
 Prints, for every list server named, the lists and dicts it holds (items or keys, and bytes),
-and its connected clients. Exit code 1 if a server cannot be asked.
+its connected clients, and where it keeps its data (its --data directory, fsync mode, log size
+and compactions, or "memory only"). Exit code 1 if a server cannot be asked.
 
 Options:
   --nodes A,B,…              the servers (comma-separated, or the flag repeated)
@@ -45,6 +46,8 @@ interface ServerReport {
   lists?: Holding[];
   dicts?: Holding[];
   truncated?: boolean;
+  /** Its data directory, or null (memory only); with it: fsync, logBytes, compactions. */
+  data?: { dataDir: string | null; fsync?: string; logBytes?: number; compactions?: number };
   error?: string;
 }
 
@@ -78,14 +81,22 @@ export async function statsCommand(args: string[]): Promise<number> {
     try {
       const session = await connect(address, security);
       try {
-        const stats = await session.request("server.stats", []) as { connections: number };
+        const stats = await session.request("server.stats", []) as {
+          connections: number;
+          dataDir?: string | null;
+          fsync?: string;
+          logBytes?: number;
+          compactions?: number;
+        };
         const held = await session.request("server.holdings", []) as {
           lists: Holding[];
           dicts: Holding[];
           truncated: boolean;
         };
         // Our own connection is not a client of the deployment.
-        return { address, connections: stats.connections - 1, ...held };
+        const { dataDir = null, fsync, logBytes, compactions } = stats;
+        const data = { dataDir, fsync, logBytes, compactions };
+        return { address, connections: stats.connections - 1, data, ...held };
       } finally {
         session.close();
         await session.closed;
@@ -108,6 +119,13 @@ function table(reports: ServerReport[]): string {
       continue;
     }
     lines.push(`${report.address}: ${report.connections} other connection(s) (clients and peers)`);
+    const data = report.data;
+    lines.push(
+      data?.dataDir
+        ? `  data in ${data.dataDir} (fsync ${data.fsync}): log ${data.logBytes} bytes, ` +
+          `${data.compactions} compaction(s) since start`
+        : "  memory only (no --data)",
+    );
     const rows = [
       ...report.lists!.map((h) => ["list", h.name, String(h.count), String(h.bytes)]),
       ...report.dicts!.map((h) => ["dict", h.name, String(h.count), String(h.bytes)]),

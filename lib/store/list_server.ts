@@ -148,6 +148,8 @@ export class ListServer {
     }, journal);
     const dicts = new DictService(journal);
     let server: Server;
+    // Filled in once the server stands: what server.stats says of the data directory.
+    let persistence = (): Record<string, unknown> => ({ dataDir: null });
     try {
       if (dataDir) replay(dataDir, service, dicts);
       server = await Server.listen({
@@ -158,7 +160,7 @@ export class ListServer {
         limits: options.limits,
         ...security,
         onError: options.onError,
-        stats: () => ({ ...service.stats(), ...dicts.stats() }),
+        stats: () => ({ ...service.stats(), ...dicts.stats(), ...persistence() }),
         onPush: (topic, payload, session) => service.onPush(topic, payload, session),
       });
     } catch (error) {
@@ -174,6 +176,12 @@ export class ListServer {
     };
     const listServer = new ListServer(server, service, security.protectedMode, dataDir, data);
     if (dataDir) {
+      persistence = () => ({
+        dataDir: dataDir.path,
+        fsync,
+        logBytes: dataDir.log.size,
+        compactions: listServer.compactions,
+      });
       service.resume();
       listServer.#watchLog(service, dicts, options.compactMinBytes ?? COMPACT_MIN_BYTES);
     }
