@@ -1,9 +1,10 @@
 /**
  * An append-only log of records, each `[length: u32 LE][crc32: u32 LE][payload]`, written with
- * group commit: records appended while a write (and, with `fsync: "always"`, its sync) is under
- * way are framed into one buffer and written together next, and {@link RecordLog.durable}
- * resolves once everything appended before it is as durable as the fsync mode promises — so a
- * server answers a write only after that.
+ * group commit: the records appended in one turn of the event loop — and, when a sync runs off
+ * the loop (`always` on a slow disk), all those appended while it runs — are framed into one
+ * buffer and written with one `write`, and {@link RecordLog.durable} resolves once everything
+ * appended before it is as durable as the fsync mode promises — so a server answers a write only
+ * after that.
  *
  * | fsync      | an append resolves after                    | a process crash loses | power loss loses |
  * | ---------- | ------------------------------------------- | --------------------- | ---------------- |
