@@ -15,7 +15,7 @@ import { decodeProbe, encodeProbeAnswer } from "../lib/store/probe_wire.ts";
 import { type Placement, Sequencer } from "../lib/store/sequencer.ts";
 import { moveSpecFrom, runsFrom, runsToWire } from "../lib/store/rewrite_args.ts";
 import { ListOp, ownerOf } from "../lib/wire/list_protocol.ts";
-import { Unavailable } from "../lib/wire/errors.ts";
+import { DataLost, Unavailable } from "../lib/wire/errors.ts";
 import { decodeValue, encodeValue } from "../lib/wire/codec.ts";
 import { ValueBatchWriter } from "../lib/wire/value_batch.ts";
 import { waitFor } from "./support/wait.ts";
@@ -134,7 +134,7 @@ function twoShards(length: number, values = Array.from({ length }, (_, i) => i a
     waitFor(() => lose.length === 0 && drop.length === 0 && list.editor.retrying, {
       what: "the losses, the home's own retry included",
     });
-  return { shards, list, lose, drop, held, items, restart, lost, logs };
+  return { shards, rewrites, list, lose, drop, held, items, restart, lost, logs };
 }
 
 Deno.test("a commit whose answers are lost is finished before the next operation", async () => {
@@ -256,4 +256,64 @@ Deno.test("a compaction while a commit is under way keeps the step (journal)", a
   await waitFor(() => !list.sequencer.inDoubt, { what: "the step to be finished" });
   assert.deepEqual(items(), [0, 1, "x", 2, 3, 4, 5, 6, 7]);
   list.editor.close();
+});
+
+Deno.test("a home killed during the moves aborts them when it is back (journal)", async () => {
+  const { list, held, items, restart, rewrites } = twoShards(7);
+  // Node 1 never answers its move; node 0 (the home) stages its part and writes it down.
+  held.set(`${ListOp.Move}@1`, new Promise(() => {}));
+  list.editor.reverse().catch(() => {});
+  await waitFor(() => rewrites[0].settled() !== undefined, { what: "the home to stage" });
+  restart(0);
+  assert.ok(rewrites[0].settled(), "the home's staged part is back from its log");
+  held.delete(`${ListOp.Move}@1`);
+  list.editor.resume();
+  await waitFor(() => !list.editor.aborting && rewrites[0].settled() === undefined, {
+    what: "the rewrite to be aborted",
+  });
+  assert.equal(list.sequencer.inDoubt, false);
+  assert.deepEqual(items(), [0, 1, 2, 3, 4, 5, 6]);
+  await list.editor.reverse();
+  assert.deepEqual(items(), [6, 5, 4, 3, 2, 1, 0]);
+  list.editor.close();
+});
+
+Deno.test("an abort that does not reach a server is sent again until it does", async () => {
+  const { list, lose, drop, items, rewrites } = twoShards(6);
+  // Node 1 stages its part but the answer is lost; then the abort to it is lost too.
+  lose.push(`${ListOp.Move}@1`);
+  drop.push(`${ListOp.Abort}@1`);
+  const error = await list.editor.reverse().then(() => undefined, (e) => e);
+  assert.ok(error instanceof Unavailable && /unchanged/.test(error.message), String(error));
+  assert.ok(list.editor.aborting);
+  await waitFor(() => !list.editor.aborting, { what: "the abort to be sent again" });
+  assert.equal(rewrites[1].settled(), undefined, "node 1 still holds the rewrite");
+  assert.deepEqual(items(), [0, 1, 2, 3, 4, 5]);
+});
+
+Deno.test("a staged rewrite holds reads and writes for a while, then reads go on", async () => {
+  const single = { nodes: ["127.0.0.1:1"], partitionSize: 4 };
+  for (const journaled of [true, false]) {
+    const shard = new ListShard("l", single, 0);
+    const writer = new ValueBatchWriter();
+    for (const value of [1, 2, 3]) writer.add(value);
+    shard.store(0, writer.take());
+    const rewrite = new ShardRewrite(shard, { staleMs: 20, durableMs: 60_000 });
+    if (journaled) rewrite.journal = () => {};
+    rewrite.move(7, { kind: "reverse", length: 3 });
+    assert.ok(rewrite.settled() instanceof Promise, "a read waits at first");
+    assert.ok(rewrite.writable() instanceof Promise, "so does a write");
+    await waitFor(() => rewrite.settled() === undefined, { what: "reads to go on" });
+    if (journaled) {
+      // Kept for its home: writes are refused (they could be lost at the commit), the commit
+      // still goes through.
+      assert.throws(() => rewrite.writable(), (e) => e instanceof Unavailable);
+      rewrite.commit(7, 0, 3);
+      assert.deepEqual([0, 1, 2].map((i) => decodeValue(shard.get(i)!)), [3, 2, 1]);
+    } else {
+      // Without a data directory the rewrite is dropped: its home is gone with the list.
+      assert.equal(rewrite.writable(), undefined);
+      assert.throws(() => rewrite.commit(7, 0, 3), (e) => e instanceof DataLost);
+    }
+  }
 });

@@ -36,7 +36,12 @@ export type NodeCall = (node: number, op: string, args: unknown[]) => Promise<un
  */
 export type FinishingStep =
   | { kind: "commit"; op: number; from: number; newLength: number }
-  | { kind: "truncate" };
+  | { kind: "truncate" }
+  /** Only ever written down (as an intent): drop what rewrite `op` staged. */
+  | { kind: "abort"; op: number };
+
+/** A step that can leave a list in doubt: it changes the servers one by one. */
+type InDoubtStep = Exclude<FinishingStep, { kind: "abort" }>;
 
 /** How long a home waits between tries at finishing a step in doubt on its own. */
 export const RETRY_PENDING_MS = 1_000;
@@ -58,11 +63,18 @@ export class ListEditor {
   #nextOp: number;
   readonly #log: EditLog | undefined;
   /** A step that must be finished before anything else runs (a commit in doubt). */
-  #pending: FinishingStep | undefined;
+  #pending: InDoubtStep | undefined;
   /** The step being taken now, written down but not yet done (a compaction keeps it). */
   #taking: FinishingStep | undefined;
   /** The next try at finishing {@link #pending} without waiting for an operation. */
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * A rewrite that failed (or whose home restarted) before its commit was written down, and
+   * that some server may still hold staged: aborts go on being sent, in the background, until
+   * every server has answered one — or a newer rewrite reaches them all.
+   */
+  #unaborted: number | undefined;
+  #abortRetry: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   /**
@@ -108,6 +120,7 @@ export class ListEditor {
    * log, and after a step failed.
    */
   resume(): void {
+    if (this.#unaborted !== undefined) this.#abortSoon(0);
     if (!this.#pending || this.#retry !== undefined || this.#closed) return;
     // A no-op with the list to itself: the sequencer finishes the step in doubt first.
     this.#sequencer.exclusive((length) => Promise.resolve({ length, value: null })).catch(() => {
@@ -125,15 +138,22 @@ export class ListEditor {
     return this.#retry !== undefined;
   }
 
+  /** Whether aborts of a rewrite are still being sent to a server that missed one. */
+  get aborting(): boolean {
+    return this.#unaborted !== undefined;
+  }
+
   /** Stop trying to finish a step (the list is dropped, or the server stops). */
   close(): void {
     this.#closed = true;
     clearTimeout(this.#retry);
+    clearTimeout(this.#abortRetry);
   }
 
   /** Records that leave the step still to finish as it is now (for a compacted log). */
   snapshot(): unknown[][] {
-    const step = this.#pending ?? this.#taking;
+    const step = this.#pending ?? this.#taking ??
+      (this.#unaborted === undefined ? undefined : { kind: "abort", op: this.#unaborted });
     if (!step) return [];
     return [["l.pending", this.#name, stepRecord(step)]];
   }
@@ -145,13 +165,20 @@ export class ListEditor {
    */
   replay(record: unknown[]): void {
     const [, , step, length] = record as [string, string, unknown, unknown];
+    this.#pending = undefined;
+    this.#unaborted = undefined;
+    this.#sequencer.inDoubt = false;
     if (step === null) {
-      this.#pending = undefined;
       this.#sequencer.length = length as number;
-      this.#sequencer.inDoubt = false;
       return;
     }
     const [kind, op, from, newLength] = step as [string, number, number, number];
+    if (kind === "abort") {
+      // Staging had begun, the commit was never written down: the list is unchanged, and what
+      // the servers staged is to be dropped (resume).
+      this.#unaborted = op;
+      return;
+    }
     this.#pending = kind === "commit" ? { kind, op, from, newLength } : { kind: "truncate" };
     this.#sequencer.inDoubt = true;
   }
@@ -222,6 +249,7 @@ export class ListEditor {
       const op = this.#newOp();
       const nodes = this.#nodes();
       let cuts: number[][];
+      await this.#intend(op);
       try {
         const counts = await Promise.all(
           nodes.map((node) =>
@@ -278,6 +306,7 @@ export class ListEditor {
     newLength: number,
   ): Promise<unknown[]> {
     let moved: unknown[];
+    await this.#intend(op);
     try {
       moved = await Promise.all(
         this.#nodes().map((node) => this.#call(node, ListOp.Move, [this.#name, op, spec(node)])),
@@ -294,9 +323,12 @@ export class ListEditor {
    * `Unreachable` if it was a lost server, since nothing changed (the list is not in doubt).
    */
   async #aborted(op: number, error: unknown): Promise<unknown> {
-    await Promise.allSettled(
-      this.#nodes().map((node) => this.#call(node, ListOp.Abort, [this.#name, op])),
-    );
+    this.#taking = undefined;
+    if (await this.#abortEverywhere(op)) this.#ended();
+    else {
+      this.#unaborted = op;
+      this.#abortSoon(RETRY_PENDING_MS);
+    }
     if (error instanceof Unavailable) {
       return new Unreachable(`${error.message} (the list is unchanged)`, { cause: error });
     }
@@ -304,11 +336,59 @@ export class ListEditor {
   }
 
   /**
+   * Before anything is staged for rewrite `op`: with a data directory, write down that it is to
+   * be aborted if this home stops before its commit is written down (a restarted home sends the
+   * aborts). A newer rewrite makes the aborts of an older one needless: staging it, or aborting
+   * it, drops the older one on every server it reaches.
+   */
+  async #intend(op: number): Promise<void> {
+    if (this.#taking?.kind === "abort" && this.#taking.op === op) return;
+    this.#unaborted = undefined;
+    clearTimeout(this.#abortRetry);
+    this.#abortRetry = undefined;
+    this.#taking = { kind: "abort", op };
+    if (this.#log) {
+      this.#log.record(["l.pending", this.#name, stepRecord(this.#taking)]);
+      await this.#log.durable();
+    }
+  }
+
+  /** Send `list.abort` for `op` to every server; true if every one answered. */
+  async #abortEverywhere(op: number): Promise<boolean> {
+    const answers = await Promise.allSettled(
+      this.#nodes().map((node) => this.#call(node, ListOp.Abort, [this.#name, op])),
+    );
+    return answers.every((answer) => answer.status === "fulfilled");
+  }
+
+  /** Write down that no step is left: the list is as it was. */
+  #ended(): void {
+    this.#log?.record(["l.pending", this.#name, null, this.#sequencer.length]);
+  }
+
+  /** Send the aborts still owed again in `ms`, and so on until every server has answered. */
+  #abortSoon(ms: number): void {
+    if (this.#abortRetry !== undefined || this.#closed) return;
+    this.#abortRetry = setTimeout(async () => {
+      this.#abortRetry = undefined;
+      const op = this.#unaborted;
+      if (op === undefined || this.#closed) return;
+      const done = await this.#abortEverywhere(op);
+      if (this.#unaborted !== op) return; // a newer rewrite took over meanwhile
+      if (!done) return this.#abortSoon(RETRY_PENDING_MS);
+      this.#unaborted = undefined;
+      // Unless a step is in doubt (its own record stands for the list then).
+      if (!this.#pending && !this.#taking) this.#ended();
+    }, ms);
+    Deno.unrefTimer(this.#abortRetry);
+  }
+
+  /**
    * Take `step` (written down first, with a data directory), then once more if it failed; if it
    * still fails, keep it for {@link finishPending} and fail with `Unavailable`, which puts the
    * list in doubt.
    */
-  async #finish(step: FinishingStep): Promise<void> {
+  async #finish(step: InDoubtStep): Promise<void> {
     this.#taking = step;
     try {
       if (this.#log) {
@@ -332,7 +412,7 @@ export class ListEditor {
   }
 
   /** Commit or truncate on every server; resolves to the list's length after. */
-  async #take(step: FinishingStep): Promise<number> {
+  async #take(step: InDoubtStep): Promise<number> {
     if (step.kind === "truncate") {
       await this.#everywhere((node) => this.#call(node, ListOp.Truncate, [this.#name, 0]));
       return 0;
@@ -366,5 +446,6 @@ export class ListEditor {
 
 /** A step as an `l.pending` record holds it. */
 function stepRecord(step: FinishingStep): unknown[] {
-  return step.kind === "commit" ? ["commit", step.op, step.from, step.newLength] : ["truncate"];
+  if (step.kind === "commit") return ["commit", step.op, step.from, step.newLength];
+  return step.kind === "abort" ? ["abort", step.op] : ["truncate"];
 }

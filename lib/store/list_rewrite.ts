@@ -33,7 +33,7 @@
  * ```
  * @module
  */
-import { BadArgument, DataLost, InternalError } from "../wire/errors.ts";
+import { BadArgument, DataLost, InternalError, Unavailable } from "../wire/errors.ts";
 import { nextOwnedIndex, ownerOf } from "../wire/list_protocol.ts";
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
 import type { ListShard } from "./list_shard.ts";
@@ -103,8 +103,18 @@ export const MAX_STAGE_RUNS = 2048;
 /** What one `l.stage` record holds at most (packRuns cuts runs to fit). */
 const STAGE_RECORD_LIMITS = { maxBytes: 16 * 1024 * 1024, maxItems: 1 << 20 };
 
-/** How long a staged rewrite may wait for its commit before it is dropped (its home is gone). */
+/**
+ * How long a staged rewrite holds single-item reads and writes here. After it, reads go on
+ * (they see the items as before the rewrite) and writes fail `UNAVAILABLE`; a server without a
+ * data directory drops the rewrite then (its home is gone, and with it the list).
+ */
 export const STAGED_REWRITE_MS = 60_000;
+
+/**
+ * How long a server with a data directory keeps a staged rewrite its home has not finished: the
+ * home (with its own data directory) commits or aborts it when it is back, after a reboot, say.
+ */
+export const STAGED_DURABLE_MS = 60 * 60_000;
 
 /** See the module docs. */
 export class ShardRewrite {
@@ -118,7 +128,11 @@ export class ShardRewrite {
   /** The last rewrite committed here: a repeated commit of it succeeds again. */
   #committed: number | undefined;
   #waiters: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The staged rewrite has held reads and writes long enough ({@link STAGED_REWRITE_MS}). */
+  #stale = false;
+  #staleTimer: ReturnType<typeof setTimeout> | undefined;
+  #dropTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timeouts: { staleMs: number; durableMs: number };
 
   /**
    * Told of every change to what is staged here, as a record {@link ShardRewrite.replay}
@@ -126,9 +140,13 @@ export class ShardRewrite {
    */
   journal: ((record: unknown[]) => void) | undefined;
 
-  /** The rewrite state of `shard`. */
-  constructor(shard: ListShard) {
+  /** The rewrite state of `shard`; `timeouts` shorten the ones above (tests). */
+  constructor(
+    shard: ListShard,
+    timeouts = { staleMs: STAGED_REWRITE_MS, durableMs: STAGED_DURABLE_MS },
+  ) {
     this.#shard = shard;
+    this.#timeouts = timeouts;
   }
 
   /**
@@ -167,10 +185,28 @@ export class ShardRewrite {
     return records;
   }
 
-  /** Resolves when no rewrite is staged here (undefined if none is now). */
+  /**
+   * For a read: resolves when no rewrite is staged here (undefined if none is now, or if the
+   * one staged has held reads long enough).
+   */
   settled(): Promise<void> | undefined {
-    if (this.#op === undefined) return undefined;
+    if (this.#op === undefined || this.#stale) return undefined;
     return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * For a write: like {@link settled}, but a staged rewrite that has held writes long enough
+   * refuses them (`UNAVAILABLE`): a write to an item being moved would be lost at the commit.
+   */
+  writable(): Promise<void> | undefined {
+    if (this.#op !== undefined && this.#stale) {
+      throw new Unavailable(
+        `list '${this.#shard.name}' is in the middle of a change (rewrite ${this.#op}) that its ` +
+          `home has not finished for ${this.#timeouts.staleMs / 1000} s; try again once the ` +
+          `home is back`,
+      );
+    }
+    return this.settled();
   }
 
   /**
@@ -236,7 +272,7 @@ export class ShardRewrite {
     if (this.#op !== op) {
       throw new DataLost(
         `no rewrite ${op} is staged for list '${this.#shard.name}' here (did this server ` +
-          `restart, or did the rewrite wait past ${STAGED_REWRITE_MS / 1000} s?)`,
+          `restart without a data directory, or did the rewrite wait past its time?)`,
       );
     }
     const runs = this.#mergedRuns().sort((a, b) => a.first - b.first);
@@ -247,9 +283,12 @@ export class ShardRewrite {
     return this.#shard.count;
   }
 
-  /** Step 2 instead: drop what `op` staged (nothing if another rewrite is staged). */
+  /**
+   * Step 2 instead: drop what `op` staged — or an older rewrite still staged here, which a home
+   * that has gone on to `op` no longer means to commit (nothing if a newer one is staged).
+   */
   abort(op: number): void {
-    if (this.#op === op) this.#end();
+    if (this.#op !== undefined && this.#op <= op) this.#end();
   }
 
   /**
@@ -464,9 +503,16 @@ export class ShardRewrite {
     if (this.#op !== undefined) this.#end();
     this.#op = op;
     // A home that vanished mid-rewrite must not hold this list's reads and writes forever.
-    const timer = setTimeout(() => this.#end(), STAGED_REWRITE_MS);
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
+    this.#staleTimer = setTimeout(() => {
+      if (!this.journal) return this.#end();
+      this.#stale = true;
+      for (const wake of this.#waiters.splice(0)) wake();
+    }, this.#timeouts.staleMs);
+    Deno.unrefTimer(this.#staleTimer);
+    if (this.journal) {
+      this.#dropTimer = setTimeout(() => this.#end(), this.#timeouts.durableMs);
+      Deno.unrefTimer(this.#dropTimer);
+    }
   }
 
   /** The staged rewrite is over: committed, or dropped (aborted, replaced, timed out). */
@@ -478,7 +524,9 @@ export class ShardRewrite {
   }
 
   #drop(): void {
-    clearTimeout(this.#timer);
+    clearTimeout(this.#staleTimer);
+    clearTimeout(this.#dropTimer);
+    this.#stale = false;
     this.#op = undefined;
     this.#runs = [];
     this.#sort = undefined;

@@ -512,7 +512,7 @@ export class ListService {
   #set(args: unknown[]): unknown {
     argCount(args, 3, ListOp.Set);
     const shard = this.#shard(args);
-    const settled = this.#rewrites.get(shard.name)?.settled();
+    const settled = this.#rewrites.get(shard.name)?.writable();
     if (settled) return settled.then(() => this.#set(args));
     const index = this.#resolve(shard, argInt(args, 1, "index"));
     const value = argBytes(args, 2, "value");
