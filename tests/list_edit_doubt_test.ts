@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { ListShard } from "../lib/store/list_shard.ts";
+import { ListService } from "../lib/store/list_service.ts";
 import { ShardRewrite } from "../lib/store/list_rewrite.ts";
 import { ListEditor, type NodeCall } from "../lib/store/list_edit.ts";
 import { decodeProbe, encodeProbeAnswer } from "../lib/store/probe_wire.ts";
@@ -316,4 +317,41 @@ Deno.test("a staged rewrite holds reads and writes for a while, then reads go on
       assert.throws(() => rewrite.commit(7, 0, 3), (e) => e instanceof DataLost);
     }
   }
+});
+
+Deno.test("a move that fails fast is aborted only once the other moves have landed", async () => {
+  const { list, held, drop, items, rewrites } = twoShards(6);
+  let release = () => {};
+  held.set(`${ListOp.Move}@0`, new Promise<void>((resolve) => release = resolve));
+  drop.push(`${ListOp.Move}@1`);
+  const reversing = list.editor.reverse().then(() => undefined, (e) => e);
+  // Node 1's move failed at once; node 0's is still on its way when it is let go.
+  await waitFor(() => drop.length === 0, { what: "node 1's move to fail" });
+  release();
+  const error = await reversing;
+  assert.ok(error instanceof Unavailable && /unchanged/.test(error.message), String(error));
+  assert.equal(rewrites[0].settled(), undefined, "node 0 kept a rewrite staged after its abort");
+  assert.deepEqual(items(), [0, 1, 2, 3, 4, 5]);
+});
+
+Deno.test("rewrite numbers go on upwards after a restart, whatever the clock says", async () => {
+  const { list, logs, restart } = twoShards(4);
+  // As if the last rewrite was numbered by a clock far ahead of this one.
+  const ahead = (Date.now() + 86_400_000) * 1024;
+  logs[0].push(["l.pending", "l", null, null, null, ahead]);
+  restart(0);
+  await list.editor.reverse();
+  const staged = logs[1].find((record) => record[0] === "l.stage")!;
+  assert.ok((staged[2] as number) >= ahead, `rewrite ${staged[2]} is numbered below ${ahead}`);
+  list.editor.close();
+});
+
+Deno.test("a step a dropped list wrote after its drop does not stop a replay", () => {
+  const service = new ListService();
+  const layout = { nodes: ["127.0.0.1:1"], partitionSize: 4 };
+  service.replay(["l.open", "gone", layout, 0]);
+  service.replay(["l.drop", "gone"]);
+  service.replay(["l.pending", "gone", null, 0, null, 1]);
+  service.replay(["l.unstage", "gone", 5, false]);
+  assert.throws(() => service.replay(["l.len", "never", 3]), /never opened/);
 });

@@ -108,7 +108,7 @@ export class ListEditor {
       this.#pending = undefined;
       clearTimeout(this.#retry);
       this.#retry = undefined;
-      this.#log?.record(["l.pending", this.#name, null, length]);
+      this.#writeState(length);
       return length;
     });
   }
@@ -150,37 +150,37 @@ export class ListEditor {
     clearTimeout(this.#abortRetry);
   }
 
-  /** Records that leave the step still to finish as it is now (for a compacted log). */
+  /** The record that leaves the home's steps as they are now (for a compacted log). */
   snapshot(): unknown[][] {
-    const step = this.#pending ?? this.#taking ??
-      (this.#unaborted === undefined ? undefined : { kind: "abort", op: this.#unaborted });
-    if (!step) return [];
-    return [["l.pending", this.#name, stepRecord(step)]];
+    return [this.#state(this.#sequencer.length)];
   }
 
   /**
-   * Apply an `l.pending` record read back from the log at start: a step to finish before
-   * anything else (the list is in doubt until it is), or — `null` — the end of one, with the
-   * length it left.
+   * Apply an `l.pending` record read back from the log at start. Each one says all there is:
+   * `[kind, name, step, length, unaborted, nextOp]` — the step being taken or left in doubt (a
+   * commit or a clear: finished before anything else; an abort written down before staging:
+   * the commit never was, so the rewrite is aborted) or nil; the list's length if it changed;
+   * a rewrite whose aborts are still owed, or nil; and the number the next rewrite gets (so
+   * numbers go on upwards even if the clock went back).
    */
   replay(record: unknown[]): void {
-    const [, , step, length] = record as [string, string, unknown, unknown];
+    const [, , step, length, unaborted, nextOp] = record as [
+      string,
+      string,
+      unknown[] | null,
+      number | null,
+      number | null,
+      number,
+    ];
+    this.#nextOp = Math.max(this.#nextOp, nextOp);
+    if (length !== null) this.#sequencer.length = length;
     this.#pending = undefined;
-    this.#unaborted = undefined;
-    this.#sequencer.inDoubt = false;
-    if (step === null) {
-      this.#sequencer.length = length as number;
-      return;
-    }
-    const [kind, op, from, newLength] = step as [string, number, number, number];
-    if (kind === "abort") {
-      // Staging had begun, the commit was never written down: the list is unchanged, and what
-      // the servers staged is to be dropped (resume).
-      this.#unaborted = op;
-      return;
-    }
-    this.#pending = kind === "commit" ? { kind, op, from, newLength } : { kind: "truncate" };
-    this.#sequencer.inDoubt = true;
+    this.#unaborted = unaborted ?? undefined;
+    const [kind, op, from, newLength] = (step ?? []) as [string, number, number, number];
+    if (kind === "abort") this.#unaborted = op;
+    else if (kind === "commit") this.#pending = { kind, op, from, newLength };
+    else if (kind === "truncate") this.#pending = { kind };
+    this.#sequencer.inDoubt = this.#pending !== undefined;
   }
 
   /** Python's `insert(index, value)`: any index is allowed; it is clamped to `0…length`. */
@@ -247,15 +247,14 @@ export class ListEditor {
     return this.#sequencer.exclusive(async (length) => {
       if (length <= 1) return { length, value: null };
       const op = this.#newOp();
-      const nodes = this.#nodes();
-      let cuts: number[][];
       await this.#intend(op);
+      const counts = await this.#onEveryNode(
+        op,
+        (node) => this.#call(node, ListOp.SortPrepare, [this.#name, op, length, descending]),
+      ) as number[];
+      let cuts: number[][];
       try {
-        const counts = await Promise.all(
-          nodes.map((node) =>
-            this.#call(node, ListOp.SortPrepare, [this.#name, op, length, descending])
-          ),
-        ) as number[];
+        // Probes stage nothing: one that fails may abort at once.
         cuts = await sortCuts({
           counts,
           length,
@@ -305,15 +304,11 @@ export class ListEditor {
     from: number,
     newLength: number,
   ): Promise<unknown[]> {
-    let moved: unknown[];
     await this.#intend(op);
-    try {
-      moved = await Promise.all(
-        this.#nodes().map((node) => this.#call(node, ListOp.Move, [this.#name, op, spec(node)])),
-      );
-    } catch (error) {
-      throw await this.#aborted(op, error);
-    }
+    const moved = await this.#onEveryNode(
+      op,
+      (node) => this.#call(node, ListOp.Move, [this.#name, op, spec(node)]),
+    );
     await this.#finish({ kind: "commit", op, from, newLength });
     return moved;
   }
@@ -324,9 +319,11 @@ export class ListEditor {
    */
   async #aborted(op: number, error: unknown): Promise<unknown> {
     this.#taking = undefined;
-    if (await this.#abortEverywhere(op)) this.#ended();
-    else {
-      this.#unaborted = op;
+    this.#unaborted = op; // until every server has answered (a compaction meanwhile keeps it)
+    if (await this.#abortEverywhere(op)) {
+      this.#unaborted = undefined;
+      this.#writeState(this.#sequencer.length);
+    } else {
       this.#abortSoon(RETRY_PENDING_MS);
     }
     if (error instanceof Unavailable) {
@@ -348,9 +345,21 @@ export class ListEditor {
     this.#abortRetry = undefined;
     this.#taking = { kind: "abort", op };
     if (this.#log) {
-      this.#log.record(["l.pending", this.#name, stepRecord(this.#taking)]);
+      this.#writeState();
       await this.#log.durable();
     }
+  }
+
+  /**
+   * Run a rewrite step on every node; if any fails, abort `op` everywhere — once every node
+   * has answered, so that no step still under way (a move staging on another server) lands
+   * after the aborts — and throw.
+   */
+  async #onEveryNode<T>(op: number, step: (node: number) => Promise<T>): Promise<T[]> {
+    const results = await Promise.allSettled(this.#nodes().map(step));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw await this.#aborted(op, failed.reason);
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   /** Send `list.abort` for `op` to every server; true if every one answered. */
@@ -361,9 +370,22 @@ export class ListEditor {
     return answers.every((answer) => answer.status === "fulfilled");
   }
 
-  /** Write down that no step is left: the list is as it was. */
-  #ended(): void {
-    this.#log?.record(["l.pending", this.#name, null, this.#sequencer.length]);
+  /** Write down the home's steps as they are now (and the list's length, if given). */
+  #writeState(length?: number): void {
+    this.#log?.record(this.#state(length ?? null));
+  }
+
+  /** See {@link replay}. */
+  #state(length: number | null): unknown[] {
+    const step = this.#pending ?? this.#taking;
+    return [
+      "l.pending",
+      this.#name,
+      step ? stepRecord(step) : null,
+      length,
+      this.#unaborted ?? null,
+      this.#nextOp,
+    ];
   }
 
   /** Send the aborts still owed again in `ms`, and so on until every server has answered. */
@@ -374,11 +396,15 @@ export class ListEditor {
       const op = this.#unaborted;
       if (op === undefined || this.#closed) return;
       const done = await this.#abortEverywhere(op);
-      if (this.#unaborted !== op) return; // a newer rewrite took over meanwhile
+      // A newer rewrite took over meanwhile, or the list was dropped or the server stopped.
+      if (this.#unaborted !== op || this.#closed) return;
       if (!done) return this.#abortSoon(RETRY_PENDING_MS);
       this.#unaborted = undefined;
-      // Unless a step is in doubt (its own record stands for the list then).
-      if (!this.#pending && !this.#taking) this.#ended();
+      try {
+        this.#writeState();
+      } catch {
+        // The log failed: the server fails every write from now on; nothing more to do here.
+      }
     }, ms);
     Deno.unrefTimer(this.#abortRetry);
   }
@@ -392,11 +418,12 @@ export class ListEditor {
     this.#taking = step;
     try {
       if (this.#log) {
-        this.#log.record(["l.pending", this.#name, stepRecord(step)]);
+        this.#writeState();
         await this.#log.durable();
       }
       const length = await this.#take(step).catch(() => this.#take(step));
-      this.#log?.record(["l.pending", this.#name, null, length]);
+      this.#taking = undefined;
+      this.#writeState(length);
     } catch (error) {
       this.#pending = step;
       queueMicrotask(() => this.resume()); // once the sequencer has seen the failure

@@ -14,8 +14,11 @@
  * 3. or **abort** — if any move failed, every server drops what was staged.
  *
  * While a rewrite is staged here, single-item reads and writes (`list.get`, `list.set`) wait
- * for it to end, so no client ever reads a new item here and then an old one elsewhere, and no
- * write lands in an item that is being moved (it would be lost).
+ * for it to end, so no client reads a new item here and then an old one elsewhere, and no write
+ * lands in an item that is being moved (it would be lost) — for {@link STAGED_REWRITE_MS} at
+ * most: a home that is down that long gets its reads going on (showing the items as before; if
+ * the home had committed on some servers, a client can then see both) and, with a data
+ * directory, its writes refused until it is back.
  *
  * A sort adds two steps before the move ({@link ShardRewrite.sortPrepare},
  * {@link ShardRewrite.probe}); see list_sort.ts.
@@ -513,6 +516,11 @@ export class ShardRewrite {
       this.#dropTimer = setTimeout(() => this.#end(), this.#timeouts.durableMs);
       Deno.unrefTimer(this.#dropTimer);
     }
+  }
+
+  /** The list is gone from this server: stop its timers (nothing is written down). */
+  close(): void {
+    this.#drop();
   }
 
   /** The staged rewrite is over: committed, or dropped (aborted, replaced, timed out). */

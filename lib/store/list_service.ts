@@ -74,6 +74,8 @@ export class ListService {
   readonly #sequencers = new Map<string, Sequencer>();
   readonly #editors = new Map<string, ListEditor>();
   readonly #rewrites = new Map<string, ShardRewrite>();
+  /** Lists the log dropped (while it is replayed): records of theirs after the drop are moot. */
+  readonly #droppedInLog = new Set<string>();
   /** The server-to-server rewrite steps, run for a peer's request or for this home itself. */
   readonly #rewriteSteps: Record<string, (shard: ListShard, args: unknown[]) => unknown> = {
     [ListOp.Move]: (shard, args) => this.#move(shard, args),
@@ -279,11 +281,17 @@ export class ListService {
     try {
       const [kind, name, a, b] = record as [string, string, unknown, unknown];
       if (kind === "l.open") {
+        this.#droppedInLog.delete(name);
         if (!this.#shards.has(name)) this.#create(name, a as ListLayout, b as number);
         return;
       }
-      if (kind === "l.drop") return this.#forget(name);
+      if (kind === "l.drop") {
+        this.#droppedInLog.add(name);
+        return this.#forget(name);
+      }
       const shard = this.#shards.get(name);
+      // A step that was under way when its list was dropped may have written after the drop.
+      if (!shard && this.#droppedInLog.has(name)) return;
       if (!shard) throw new Error(`a record for list '${name}', which was never opened`);
       if (kind === "l.len") this.#sequencers.get(name)!.length = a as number;
       else if (kind === "l.ack") shard.acknowledged = a as number;
@@ -587,6 +595,7 @@ export class ListService {
 
   #forget(name: string): void {
     this.#editors.get(name)?.close();
+    this.#rewrites.get(name)?.close();
     this.#shards.delete(name);
     this.#sequencers.delete(name);
     this.#editors.delete(name);
