@@ -28,6 +28,7 @@
  * @module
  */
 import zlib from "node:zlib";
+import { writeAll } from "../net/write_all.ts";
 
 /** How hard {@link RecordLog.append} waits: Redis's `appendfsync` modes. */
 export type FsyncMode = "always" | "everysec" | "no";
@@ -169,7 +170,7 @@ export class RecordLog {
       // between them, so a big snapshot never holds it for long.
       for (const payload of snapshot) {
         const bytes = frame(payload);
-        for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
+        await writeAll(tmp, bytes);
         size += bytes.length;
       }
       // What is pending now goes to the old log (and the capture) — if a sync off the loop is
@@ -182,7 +183,7 @@ export class RecordLog {
       while (this.#syncing) await this.#syncing;
       try {
         for (const bytes of capture.records) {
-          for (let at = 0; at < bytes.length;) at += await tmp.write(bytes.subarray(at));
+          await writeAll(tmp, bytes);
           size += bytes.length;
         }
         await tmp.syncData();
