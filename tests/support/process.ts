@@ -34,14 +34,19 @@ export class ChildProcess implements AsyncDisposable {
   constructor(child: Deno.ChildProcess) {
     this.#child = child;
     this.pid = child.pid;
-    this.#status = child.status;
     this.#pumps = [
       this.#pump(child.stdout, this.stdout),
       this.#pump(child.stderr, this.stderr),
     ];
+    // The exit can be reported before the last output is read: whoever awaits the status
+    // reads `stdout` next, so it resolves only once both streams have ended.
+    this.#status = child.status.then(async (status) => {
+      await Promise.all(this.#pumps);
+      return status;
+    });
   }
 
-  /** Resolves with the exit status. */
+  /** Resolves with the exit status, once all of the process's output has been read. */
   get status(): Promise<Deno.CommandStatus> {
     return this.#status;
   }
