@@ -37,6 +37,8 @@ interface Holding {
   name: string;
   count: number;
   bytes: number;
+  /** Lists only: the memory their items take on that server. */
+  memoryBytes?: number;
 }
 
 /** What one server said. */
@@ -127,14 +129,16 @@ function table(reports: ServerReport[]): string {
         : "  memory only (no --data)",
     );
     const rows = [
-      ...report.lists!.map((h) => ["list", h.name, String(h.count), String(h.bytes)]),
-      ...report.dicts!.map((h) => ["dict", h.name, String(h.count), String(h.bytes)]),
+      ...report.lists!.map((
+        h,
+      ) => ["list", h.name, String(h.count), String(h.bytes), String(h.memoryBytes ?? "-")]),
+      ...report.dicts!.map((h) => ["dict", h.name, String(h.count), String(h.bytes), "-"]),
     ];
     if (rows.length === 0) {
       lines.push("  (no lists or dicts)");
       continue;
     }
-    const header = ["TYPE", "NAME", "LENGTH", "BYTES"];
+    const header = ["TYPE", "NAME", "LENGTH", "BYTES", "MEMORY"];
     const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
     for (const row of [header, ...rows]) {
       lines.push(

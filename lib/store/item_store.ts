@@ -26,23 +26,44 @@
  * @module
  */
 import { type ValueBatch, ValueBatchWriter } from "../wire/value_batch.ts";
+import {
+  allCanonicalInts,
+  canonicalInt,
+  encodeInt,
+  type IntArray,
+  intsFor,
+  intSize,
+  roomForInt,
+} from "./packed_ints.ts";
 
 /** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
 export const SEGMENT_BYTES = 1024 * 1024;
 const FIRST_SEGMENT_BYTES = 256;
 const FIRST_SEGMENT_ITEMS = 64;
+/** Most integers one segment of integers holds (1 MiB at 4 bytes each). */
+export const INT_SEGMENT_ITEMS = 256 * 1024;
+const NO_BYTES = new Uint8Array(0);
+const NO_ENDS = new Uint32Array(0);
+/** Where an integer is encoded for a visitor that reads it at once (scan). */
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 
 interface Segment {
   /** Local position of its first item. */
   first: number;
   bytes: Uint8Array;
-  /** Bytes in use. */
+  /** Bytes in use (of an integer segment: what its items take encoded). */
   used: number;
   /**
    * End offset (in `bytes`) of each item, `count` of them; a typed array, 4 bytes per item (a
    * JS array costs 8, and more while it grows).
    */
   ends: Uint32Array;
+  /**
+   * Set for a segment of integers (see packed_ints.ts): item k is `ints[k]`, and `bytes` and
+   * `ends` are empty.
+   */
+  ints: IntArray | undefined;
   /** Items in it. */
   count: number;
   /** Adopted from a received frame: never written into (it is not ours to reuse). */
@@ -83,9 +104,22 @@ export class ItemStore {
     for (const segment of this.#segments) bytes += segment.used;
     for (const [position, value] of this.#replaced) {
       const segment = this.#segmentOf(position);
-      const k = position - segment.first;
-      bytes += value.length - (segment.ends[k] - (k === 0 ? 0 : segment.ends[k - 1]));
+      bytes += value.length - this.#sizeIn(segment, position - segment.first);
     }
+    return bytes;
+  }
+
+  /**
+   * Bytes of the arrays that hold the items, room to grow included: what the items cost in
+   * memory, where {@link bytesHeld} is what they take encoded.
+   */
+  get arrayBytes(): number {
+    let bytes = 0;
+    for (const segment of this.#segments) {
+      bytes += (segment.ints?.byteLength ?? 0) + segment.bytes.byteLength +
+        segment.ends.byteLength;
+    }
+    for (const value of this.#replaced.values()) bytes += value.byteLength;
     return bytes;
   }
 
@@ -97,11 +131,12 @@ export class ItemStore {
   write(at: number, bytes: Uint8Array, lengths: ArrayLike<number>): void {
     if (at > this.#length) throw new RangeError(`position ${at} is past the end (${this.#length})`);
     if (at < this.#length) this.truncate(at);
+    if (this.#writeInts(bytes, lengths)) return;
     if (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 2 >= bytes.buffer.byteLength) {
       return this.#adopt(bytes, lengths);
     }
     let tail = this.#segments[this.#segments.length - 1];
-    if (!tail || tail.sealed || tail.bytes.length - tail.used < bytes.length) {
+    if (!tail || tail.sealed || tail.ints || tail.bytes.length - tail.used < bytes.length) {
       tail = this.#tailFor(bytes.length);
     }
     tail.bytes.set(bytes, tail.used);
@@ -128,6 +163,12 @@ export class ItemStore {
     }
     const segment = this.#segmentOf(position);
     const k = position - segment.first;
+    if (segment.ints) {
+      const n = segment.ints[k];
+      const value = new Uint8Array(intSize(n));
+      encodeInt(n, value, 0);
+      return value;
+    }
     return segment.bytes.subarray(k === 0 ? 0 : segment.ends[k - 1], segment.ends[k]);
   }
 
@@ -155,7 +196,17 @@ export class ItemStore {
       segments.pop();
     }
     const tail = segments[segments.length - 1];
-    if (tail) {
+    if (tail?.ints) {
+      const ints = tail.ints;
+      const count = this.#length - tail.first;
+      for (let k = count; k < tail.count; k++) tail.used -= intSize(ints[k]);
+      tail.count = count;
+      if (tail.frozen) {
+        // As below: the next write would land where a frozen view still reads.
+        tail.ints = ints.slice();
+        tail.frozen = false;
+      }
+    } else if (tail) {
       tail.count = this.#length - tail.first;
       tail.used = tail.count === 0 ? 0 : tail.ends[tail.count - 1];
       // A big buffer cut down to a small part would keep the rest alive: keep only that part.
@@ -223,7 +274,12 @@ export class ItemStore {
           const segment = this.#segmentOf(p);
           const k = p - segment.first;
           const to = Math.min(segment.count, k + left);
-          add(segment.bytes, 0, segment.ends, k, to);
+          if (segment.ints) {
+            const run = new ValueBatchWriter();
+            for (let i = k; i < to; i++) run.add(segment.ints[i]);
+            const { bytes, lengths } = run.take();
+            add(bytes, 0, endsOf(lengths), 0, lengths.length);
+          } else add(segment.bytes, 0, segment.ends, k, to);
           left -= to - k;
           p += to - k;
         }
@@ -244,12 +300,18 @@ export class ItemStore {
     }
     this.truncate(at);
     if (count === 0) return;
+    if (allIntsByEnds(bytes, ends)) {
+      // A sorted or shifted list of integers stays one.
+      this.#appendInts(bytes, ends.map((end, k) => end - (k === 0 ? 0 : ends[k - 1])));
+      return;
+    }
     // Sealed: a rebuilt tail is more often rebuilt again than appended to.
     this.#segments.push({
       first: this.#length,
       bytes,
       used,
       ends,
+      ints: undefined,
       count,
       sealed: true,
       frozen: false,
@@ -265,9 +327,9 @@ export class ItemStore {
    * view keeps its own counts and replacements.
    */
   freeze(): FrozenItems {
-    const segments = this.#segments.map((segment) => {
+    const segments = this.#segments.map((segment): FrozenSegment => {
       segment.frozen = true;
-      return { bytes: segment.bytes, ends: segment.ends, count: segment.count };
+      return { bytes: segment.bytes, ends: segment.ends, ints: segment.ints, count: segment.count };
     });
     return new FrozenItems(segments, new Map(this.#replaced), this.#length);
   }
@@ -283,7 +345,8 @@ export class ItemStore {
       }
       const segment = this.#segmentOf(position);
       const i = position - segment.first;
-      out.addEncoded(segment.bytes, i === 0 ? 0 : segment.ends[i - 1], segment.ends[i]);
+      if (segment.ints) out.add(segment.ints[i]);
+      else out.addEncoded(segment.bytes, i === 0 ? 0 : segment.ends[i - 1], segment.ends[i]);
     }
   }
 
@@ -295,11 +358,14 @@ export class ItemStore {
     let position = 0;
     for (const segment of this.#segments) {
       const view = new DataView(segment.bytes.buffer, segment.bytes.byteOffset);
-      const { ends } = segment;
+      const { ends, ints } = segment;
       for (let k = 0; k < segment.count && position < count; k++, position++) {
         const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
         if (replaced) visit(replaced, new DataView(replaced.buffer, replaced.byteOffset), 0);
-        else visit(segment.bytes, view, k === 0 ? 0 : ends[k - 1]);
+        else if (ints) {
+          encodeInt(ints[k], SCRATCH, 0);
+          visit(SCRATCH, SCRATCH_VIEW, 0);
+        } else visit(segment.bytes, view, k === 0 ? 0 : ends[k - 1]);
       }
       if (position >= count) return;
     }
@@ -320,13 +386,24 @@ export class ItemStore {
   ): number {
     const step = to >= from ? 1 : -1;
     let position = from;
-    while (position !== to && out.count < maxItems) {
-      const value = this.get(position);
-      if (!value) break;
+    while (position !== to && out.count < maxItems && position >= 0 && position < this.#length) {
+      const segment = this.#segmentOf(position);
+      if (segment.ints && !this.#replaced.has(position)) {
+        // A run of integers, each encoded straight into `out`, up to a replaced item, the
+        // segment's edge or a limit.
+        const { ints } = segment;
+        for (let k = position - segment.first; k >= 0 && k < segment.count; k += step) {
+          if (position === to || out.count >= maxItems || this.#replaced.has(position)) break;
+          if (out.count > 0 && out.byteLength + intSize(ints[k]) > maxBytes) return position;
+          out.add(ints[k]);
+          position += step;
+        }
+        continue;
+      }
+      const value = this.get(position)!;
       if (out.count > 0 && out.byteLength + value.length > maxBytes) break;
       if (step === 1 && this.#replaced.size === 0) {
         // Forwards through one segment: copy the whole run that fits in one go.
-        const segment = this.#segmentOf(position);
         const k = position - segment.first;
         const start = k === 0 ? 0 : segment.ends[k - 1];
         const room = maxBytes - out.byteLength;
@@ -384,8 +461,22 @@ export class ItemStore {
     const segments = this.#segments;
     let s = segments.indexOf(this.#segmentOf(from));
     let position = from;
+    // In a segment of integers an item equals `value` if it is the same integer.
+    const int = canonicalInt(value, 0, value.length);
     while (position < end) {
       const segment = segments[s++];
+      const ints = segment.ints;
+      if (ints) {
+        for (let k = position - segment.first; k < segment.count && position < end; k++) {
+          const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
+          const match = replaced
+            ? equalRange(replaced, 0, replaced.length, value)
+            : ints[k] === int;
+          if (match && onMatch()) return position;
+          position++;
+        }
+        continue;
+      }
       let k = position - segment.first;
       let start = k === 0 ? 0 : segment.ends[k - 1];
       for (; k < segment.count && position < end; k++, position++) {
@@ -401,6 +492,59 @@ export class ItemStore {
     return -1;
   }
 
+  /**
+   * Store a batch of integers in a segment of integers, if that is what it is and where it
+   * goes: into a tail of integers, or where a new segment would start anyway (so that a list
+   * mixing kinds is not cut into many small segments). False if it was not stored.
+   */
+  #writeInts(bytes: Uint8Array, lengths: ArrayLike<number>): boolean {
+    if (lengths.length === 0) return false;
+    const tail = this.#segments[this.#segments.length - 1];
+    const goesThere = !tail || tail.count === 0 || tail.ints !== undefined || tail.sealed ||
+      tail.used + bytes.length > SEGMENT_BYTES ||
+      (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 2 >= bytes.buffer.byteLength);
+    if (!goesThere || !allCanonicalInts(bytes, lengths)) return false;
+    this.#appendInts(bytes, lengths);
+    return true;
+  }
+
+  /** Append a batch of canonical integers to the tail of integers, or to new ones. */
+  #appendInts(bytes: Uint8Array, lengths: ArrayLike<number>): void {
+    const segments = this.#segments;
+    if (segments.length > 0 && segments[segments.length - 1].count === 0) segments.pop();
+    let tail = segments[segments.length - 1];
+    for (let k = 0, at = 0; k < lengths.length; k++) {
+      const end = at + lengths[k];
+      const n = canonicalInt(bytes, at, end);
+      at = end;
+      if (!tail?.ints || tail.count === INT_SEGMENT_ITEMS) {
+        const room = Math.min(INT_SEGMENT_ITEMS, Math.max(FIRST_SEGMENT_ITEMS, lengths.length - k));
+        tail = {
+          first: this.#length,
+          bytes: NO_BYTES,
+          used: 0,
+          ends: NO_ENDS,
+          ints: intsFor(n, room),
+          count: 0,
+          sealed: false,
+          frozen: false,
+        };
+        segments.push(tail);
+      }
+      const ints = roomForInt(tail.ints!, tail.count, n, INT_SEGMENT_ITEMS);
+      ints[tail.count++] = n;
+      tail.ints = ints;
+      tail.used += lengths[k];
+      this.#length++;
+    }
+  }
+
+  /** The encoded size of item `k` of `segment`. */
+  #sizeIn(segment: Segment, k: number): number {
+    if (segment.ints) return intSize(segment.ints[k]);
+    return segment.ends[k] - (k === 0 ? 0 : segment.ends[k - 1]);
+  }
+
   /** Keep `bytes` as a segment of its own, without copying. */
   #adopt(bytes: Uint8Array, lengths: ArrayLike<number>): void {
     const tail = this.#segments[this.#segments.length - 1];
@@ -412,6 +556,7 @@ export class ItemStore {
       bytes,
       used,
       ends,
+      ints: undefined,
       count: ends.length,
       sealed: true,
       frozen: false,
@@ -423,7 +568,7 @@ export class ItemStore {
   #tailFor(extra: number): Segment {
     const tail = this.#segments[this.#segments.length - 1];
     if (
-      tail && !tail.sealed && tail.bytes.length < SEGMENT_BYTES &&
+      tail && !tail.sealed && !tail.ints && tail.bytes.length < SEGMENT_BYTES &&
       tail.used + extra <= SEGMENT_BYTES
     ) {
       // A young list's segment grows by doubling, so small lists stay small.
@@ -437,13 +582,14 @@ export class ItemStore {
     // A new segment starts as big as the last one was (a growing list stops regrowing).
     const size = Math.max(
       extra,
-      Math.min(SEGMENT_BYTES, tail?.bytes.length ?? FIRST_SEGMENT_BYTES),
+      Math.min(SEGMENT_BYTES, tail && !tail.ints ? tail.bytes.length : FIRST_SEGMENT_BYTES),
     );
     const segment = {
       first: this.#length,
       bytes: new Uint8Array(size),
       used: 0,
       ends: new Uint32Array(FIRST_SEGMENT_ITEMS),
+      ints: undefined,
       count: 0,
       sealed: false,
       frozen: false,
@@ -466,6 +612,18 @@ export class ItemStore {
   }
 }
 
+/** What a frozen view keeps of one segment: its arrays and its count at the freeze. */
+export interface FrozenSegment {
+  /** The item bytes (empty for integers). */
+  bytes: Uint8Array;
+  /** Item k ends at `ends[k]` in `bytes` (empty for integers). */
+  ends: Uint32Array;
+  /** Item k is `ints[k]`, for a segment of integers. */
+  ints: IntArray | undefined;
+  /** Items in the view. */
+  count: number;
+}
+
 /**
  * Items of an {@link ItemStore} as they were when it was frozen ({@link ItemStore.freeze}).
  *
@@ -480,14 +638,14 @@ export class ItemStore {
  * ```
  */
 export class FrozenItems {
-  readonly #segments: { bytes: Uint8Array; ends: Uint32Array; count: number }[];
+  readonly #segments: FrozenSegment[];
   readonly #replaced: Map<number, Uint8Array>;
   /** Items in the view. */
   readonly length: number;
 
   /** A view of `segments` with `replaced` items (see {@link ItemStore.freeze}). */
   constructor(
-    segments: { bytes: Uint8Array; ends: Uint32Array; count: number }[],
+    segments: FrozenSegment[],
     replaced: Map<number, Uint8Array>,
     length: number,
   ) {
@@ -503,10 +661,14 @@ export class FrozenItems {
   *batches(maxBytes: number, maxItems = 1 << 17): Generator<ValueBatch> {
     const out = new ValueBatchWriter();
     let position = 0;
-    for (const { bytes, ends, count } of this.#segments) {
+    for (const { bytes, ends, ints, count } of this.#segments) {
       for (let k = 0; k < count;) {
         const replaced = this.#replaced.get(position);
-        if (replaced) {
+        if (ints && !replaced) {
+          out.add(ints[k]);
+          k++;
+          position++;
+        } else if (replaced) {
           out.addEncoded(replaced);
           k++;
           position++;
@@ -528,6 +690,14 @@ export class FrozenItems {
     }
     if (out.count > 0) yield out.take();
   }
+}
+
+/** True if every item of a packed run (item k ends at `ends[k]`) is a canonical int32. */
+function allIntsByEnds(bytes: Uint8Array, ends: Uint32Array): boolean {
+  for (let k = 0, start = 0; k < ends.length; start = ends[k++]) {
+    if (Number.isNaN(canonicalInt(bytes, start, ends[k]))) return false;
+  }
+  return true;
 }
 
 /** The end offset of each item of a batch with these `lengths`. */

@@ -359,12 +359,16 @@ export class ListService {
     return { lists: this.#shards.size, peerLinks: this.#peers.size };
   }
 
-  /** Each list this server holds a share of: name, items and bytes here (the first `max`). */
-  holdings(max: number): { name: string; count: number; bytes: number }[] {
+  /**
+   * Each list this server holds a share of: name, items, their bytes and the memory they take
+   * here (the first `max`).
+   */
+  holdings(max: number): { name: string; count: number; bytes: number; memoryBytes: number }[] {
     const out = [];
     for (const shard of this.#shards.values()) {
       if (out.length >= max) break;
-      out.push({ name: shard.name, count: shard.count, bytes: shard.bytes });
+      const { name, count, bytes, memoryBytes } = shard;
+      out.push({ name, count, bytes, memoryBytes });
     }
     return out;
   }

@@ -76,6 +76,11 @@ export class ListShard {
     return this.#store.bytesHeld;
   }
 
+  /** Bytes of memory the items held here take (their arrays, room to grow included). */
+  get memoryBytes(): number {
+    return this.#store.arrayBytes;
+  }
+
   /** Items held here. */
   get count(): number {
     return this.#store.length;
