@@ -30,10 +30,9 @@ import {
   allCanonicalInts,
   canonicalInt,
   encodeInt,
-  type IntArray,
-  intsFor,
   intSize,
-  roomForInt,
+  PackedInts,
+  widthOf,
 } from "./packed_ints.ts";
 
 /** Largest size a segment grows to by itself (one bigger batch gets a segment of its own). */
@@ -52,7 +51,10 @@ interface Segment {
   /** Local position of its first item. */
   first: number;
   bytes: Uint8Array;
-  /** Bytes in use (of an integer segment: what its items take encoded). */
+  /**
+   * Bytes in use. Of a segment of integers: what its items take encoded, or NaN until
+   * {@link ItemStore.bytesHeld} counts them (a rebuild or a cut would count every item).
+   */
   used: number;
   /**
    * End offset (in `bytes`) of each item, `count` of them; a typed array, 4 bytes per item (a
@@ -60,10 +62,10 @@ interface Segment {
    */
   ends: Uint32Array;
   /**
-   * Set for a segment of integers (see packed_ints.ts): item k is `ints[k]`, and `bytes` and
-   * `ends` are empty.
+   * Set for a segment of integers (see packed_ints.ts): item k is `ints.get(k)`, and `bytes`
+   * and `ends` are empty.
    */
-  ints: IntArray | undefined;
+  ints: PackedInts | undefined;
   /** Items in it. */
   count: number;
   /** Adopted from a received frame: never written into (it is not ours to reuse). */
@@ -101,7 +103,14 @@ export class ItemStore {
   /** Bytes of the items held (replaced items count at their new size). */
   get bytesHeld(): number {
     let bytes = 0;
-    for (const segment of this.#segments) bytes += segment.used;
+    for (const segment of this.#segments) {
+      if (Number.isNaN(segment.used)) {
+        let used = 0;
+        for (let k = 0; k < segment.count; k++) used += intSize(segment.ints!.get(k));
+        segment.used = used;
+      }
+      bytes += segment.used;
+    }
     for (const [position, value] of this.#replaced) {
       const segment = this.#segmentOf(position);
       bytes += value.length - this.#sizeIn(segment, position - segment.first);
@@ -164,7 +173,7 @@ export class ItemStore {
     const segment = this.#segmentOf(position);
     const k = position - segment.first;
     if (segment.ints) {
-      const n = segment.ints[k];
+      const n = segment.ints.get(k);
       const value = new Uint8Array(intSize(n));
       encodeInt(n, value, 0);
       return value;
@@ -199,11 +208,11 @@ export class ItemStore {
     if (tail?.ints) {
       const ints = tail.ints;
       const count = this.#length - tail.first;
-      for (let k = count; k < tail.count; k++) tail.used -= intSize(ints[k]);
+      tail.used = NaN;
       tail.count = count;
       if (tail.frozen) {
         // As below: the next write would land where a frozen view still reads.
-        tail.ints = ints.slice();
+        tail.ints = ints.copy(count);
         tail.frozen = false;
       }
     } else if (tail) {
@@ -242,6 +251,7 @@ export class ItemStore {
    * shifting a long tail by one item costs little more than copying its bytes.
    */
   rebuildFrom(at: number, pieces: StorePiece[]): void {
+    if (this.#rebuildInts(at, pieces)) return;
     // Every run of items the new tail is made of, as [bytes, start, ends, from, to]: items
     // from…to-1 of a packed buffer whose item k ends at ends[k] (item 0 starts at `start`).
     const runs: [Uint8Array, number, ArrayLike<number>, number, number][] = [];
@@ -275,10 +285,13 @@ export class ItemStore {
           const k = p - segment.first;
           const to = Math.min(segment.count, k + left);
           if (segment.ints) {
-            const run = new ValueBatchWriter();
-            for (let i = k; i < to; i++) run.add(segment.ints[i]);
-            const { bytes, lengths } = run.take();
-            add(bytes, 0, endsOf(lengths), 0, lengths.length);
+            // Integers among other items: encoded into a run of bytes of their own.
+            const bytes = new Uint8Array(5 * (to - k));
+            const ends = new Uint32Array(to - k);
+            for (let i = k, j = 0, end = 0; i < to; i++) {
+              ends[j++] = end += encodeInt(segment.ints.get(i), bytes, end);
+            }
+            add(bytes, 0, ends, 0, to - k);
           } else add(segment.bytes, 0, segment.ends, k, to);
           left -= to - k;
           p += to - k;
@@ -345,7 +358,7 @@ export class ItemStore {
       }
       const segment = this.#segmentOf(position);
       const i = position - segment.first;
-      if (segment.ints) out.add(segment.ints[i]);
+      if (segment.ints) out.add(segment.ints.get(i));
       else out.addEncoded(segment.bytes, i === 0 ? 0 : segment.ends[i - 1], segment.ends[i]);
     }
   }
@@ -363,7 +376,7 @@ export class ItemStore {
         const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
         if (replaced) visit(replaced, new DataView(replaced.buffer, replaced.byteOffset), 0);
         else if (ints) {
-          encodeInt(ints[k], SCRATCH, 0);
+          encodeInt(ints.get(k), SCRATCH, 0);
           visit(SCRATCH, SCRATCH_VIEW, 0);
         } else visit(segment.bytes, view, k === 0 ? 0 : ends[k - 1]);
       }
@@ -394,8 +407,9 @@ export class ItemStore {
         const { ints } = segment;
         for (let k = position - segment.first; k >= 0 && k < segment.count; k += step) {
           if (position === to || out.count >= maxItems || this.#replaced.has(position)) break;
-          if (out.count > 0 && out.byteLength + intSize(ints[k]) > maxBytes) return position;
-          out.add(ints[k]);
+          const n = ints.get(k);
+          if (out.count > 0 && out.byteLength + intSize(n) > maxBytes) return position;
+          out.add(n);
           position += step;
         }
         continue;
@@ -471,7 +485,7 @@ export class ItemStore {
           const replaced = this.#replaced.size > 0 ? this.#replaced.get(position) : undefined;
           const match = replaced
             ? equalRange(replaced, 0, replaced.length, value)
-            : ints[k] === int;
+            : ints.get(k) === int;
           if (match && onMatch()) return position;
           position++;
         }
@@ -517,31 +531,107 @@ export class ItemStore {
       const end = at + lengths[k];
       const n = canonicalInt(bytes, at, end);
       at = end;
-      if (!tail?.ints || tail.count === INT_SEGMENT_ITEMS) {
+      if (!tail?.ints || tail.count >= INT_SEGMENT_ITEMS) {
         const room = Math.min(INT_SEGMENT_ITEMS, Math.max(FIRST_SEGMENT_ITEMS, lengths.length - k));
         tail = {
           first: this.#length,
           bytes: NO_BYTES,
           used: 0,
           ends: NO_ENDS,
-          ints: intsFor(n, room),
+          ints: PackedInts.for(n, room),
           count: 0,
           sealed: false,
           frozen: false,
         };
         segments.push(tail);
       }
-      const ints = roomForInt(tail.ints!, tail.count, n, INT_SEGMENT_ITEMS);
-      ints[tail.count++] = n;
+      const ints = tail.ints!.withRoomFor(tail.count, n, INT_SEGMENT_ITEMS);
+      ints.set(tail.count++, n);
       tail.ints = ints;
       tail.used += lengths[k];
       this.#length++;
     }
   }
 
+  /**
+   * {@link rebuildFrom} for a tail of integers only (every run in segments of integers, every
+   * batch integers, nothing replaced): copied from array to array, never through bytes. False
+   * (and nothing done) if it is not one.
+   */
+  #rebuildInts(at: number, pieces: StorePiece[]): boolean {
+    if (this.#replaced.size > 0) return false;
+    let count = 0;
+    let width = 1;
+    for (const piece of pieces) {
+      if ("batch" in piece) {
+        const { bytes, lengths } = piece.batch;
+        for (let k = 0, start = 0; k < lengths.length; k++) {
+          const n = canonicalInt(bytes, start, start += lengths[k]);
+          if (Number.isNaN(n)) return false;
+          width = Math.max(width, widthOf(n));
+        }
+        count += lengths.length;
+        continue;
+      }
+      const low = piece.backwards ? piece.from - piece.count + 1 : piece.from;
+      for (let p = low; p < low + piece.count;) {
+        const segment = this.#segmentOf(p);
+        if (!segment.ints) return false;
+        width = Math.max(width, segment.ints.width);
+        p = segment.first + segment.count;
+      }
+      count += piece.count;
+    }
+    const ints = new PackedInts(width, count);
+    let n = 0;
+    for (const piece of pieces) {
+      if ("batch" in piece) {
+        const { bytes, lengths } = piece.batch;
+        for (let k = 0, start = 0; k < lengths.length; k++) {
+          ints.set(n++, canonicalInt(bytes, start, start += lengths[k]));
+        }
+      } else if (piece.backwards) {
+        for (let p = piece.from, left = piece.count; left > 0;) {
+          const segment = this.#segmentOf(p);
+          const source = segment.ints!;
+          const stop = Math.max(-1, p - segment.first - left);
+          for (let k = p - segment.first; k > stop; k--) ints.set(n++, source.get(k));
+          left -= p - segment.first - stop;
+          p = segment.first - 1;
+        }
+      } else {
+        for (let p = piece.from, left = piece.count; left > 0;) {
+          const segment = this.#segmentOf(p);
+          const k = p - segment.first;
+          const to = Math.min(segment.count, k + left);
+          ints.copyRun(segment.ints!, k, to, n);
+          n += to - k;
+          left -= to - k;
+          p += to - k;
+        }
+      }
+    }
+    this.truncate(at);
+    if (count === 0) return true;
+    const segments = this.#segments;
+    if (segments.length > 0 && segments[segments.length - 1].count === 0) segments.pop();
+    segments.push({
+      first: this.#length,
+      bytes: NO_BYTES,
+      used: NaN,
+      ends: NO_ENDS,
+      ints,
+      count,
+      sealed: false,
+      frozen: false,
+    });
+    this.#length += count;
+    return true;
+  }
+
   /** The encoded size of item `k` of `segment`. */
   #sizeIn(segment: Segment, k: number): number {
-    if (segment.ints) return intSize(segment.ints[k]);
+    if (segment.ints) return intSize(segment.ints.get(k));
     return segment.ends[k] - (k === 0 ? 0 : segment.ends[k - 1]);
   }
 
@@ -618,8 +708,8 @@ export interface FrozenSegment {
   bytes: Uint8Array;
   /** Item k ends at `ends[k]` in `bytes` (empty for integers). */
   ends: Uint32Array;
-  /** Item k is `ints[k]`, for a segment of integers. */
-  ints: IntArray | undefined;
+  /** Item k is `ints.get(k)`, for a segment of integers. */
+  ints: PackedInts | undefined;
   /** Items in the view. */
   count: number;
 }
@@ -665,7 +755,7 @@ export class FrozenItems {
       for (let k = 0; k < count;) {
         const replaced = this.#replaced.get(position);
         if (ints && !replaced) {
-          out.add(ints[k]);
+          out.add(ints.get(k));
           k++;
           position++;
         } else if (replaced) {

@@ -1,9 +1,8 @@
 /**
  * Integers kept as integers. A list of small integers is common (ids, counters, scores), and
  * stored as msgpack bytes each one costs up to 5 bytes plus a 4-byte end offset. An
- * {@link ItemStore} segment whose items are all integers keeps them in a typed array instead,
- * 1, 2 or 4 bytes each and no offsets, widened when a bigger one arrives (as Redis's intset
- * does).
+ * ItemStore segment whose items are all integers keeps them in {@link PackedInts} instead, 1 to
+ * 4 bytes each and no offsets, widened when a bigger one arrives (as Redis's intset does).
  *
  * Only an item whose bytes are msgpack's shortest form of an int32 is kept this way, so that
  * encoding it again gives back exactly the bytes that came in: a read, a compare or a journal
@@ -19,9 +18,6 @@
  * ```
  * @module
  */
-
-/** Where a segment's integers live: the narrowest array that holds them all. */
-export type IntArray = Int8Array | Int16Array | Int32Array;
 
 /**
  * The int32 that `bytes[start:end]` encode, if they are msgpack's shortest form of it (what
@@ -130,39 +126,143 @@ export function encodeInt(n: number, out: Uint8Array, at: number): number {
 }
 
 /**
- * `ints` (holding `count` integers) made ready for one more, `n`: the same array if it has
- * room and is wide enough, else a copy twice as long (at most `maxCount`) or wider. The old
- * array is never written, so a frozen view of it stays as it was.
+ * The fewest bytes that hold `n` (an int32) in two's complement: 1, 2, 3 or 4.
  *
  * @example
  * ```ts
- * import { roomForInt } from "./packed_ints.ts";
- * const ints = roomForInt(new Int8Array(4), 0, 1_000, 64);
- * ints instanceof Int16Array; // true
+ * import { widthOf } from "./packed_ints.ts";
+ * widthOf(-128); // 1
+ * widthOf(100_000); // 3
  * ```
  */
-export function roomForInt(ints: IntArray, count: number, n: number, maxCount: number): IntArray {
-  const wide = ints instanceof Int32Array ||
-    (ints instanceof Int16Array ? n >= -0x8000 && n < 0x8000 : n >= -0x80 && n < 0x80);
-  if (wide && count < ints.length) return ints;
-  const length = count < ints.length ? ints.length : Math.min(maxCount, Math.max(8, count * 2));
-  const grown = wide ? new (ints.constructor as Int32ArrayConstructor)(length) : intsFor(n, length);
-  // A narrower array's values fit a wider one as they are.
-  grown.set(ints.subarray(0, count));
-  return grown;
+export function widthOf(n: number): number {
+  if (n >= -0x80 && n < 0x80) return 1;
+  if (n >= -0x8000 && n < 0x8000) return 2;
+  return n >= -0x80_0000 && n < 0x80_0000 ? 3 : 4;
 }
 
 /**
- * An empty array of `length` integers, as narrow as `n` allows.
+ * A fixed number of int32 slots, each 1, 2, 3 or 4 bytes wide: as narrow as the widest
+ * integer in it needs. (Three bytes hold every integer below 8,388,608 in magnitude, where
+ * msgpack needs five; Redis's listpack has the same 24-bit form.)
  *
  * @example
  * ```ts
- * import { intsFor } from "./packed_ints.ts";
- * intsFor(5, 64) instanceof Int8Array; // true
+ * import { PackedInts } from "./packed_ints.ts";
+ * let ints = PackedInts.for(5, 4); // 1 byte each
+ * ints.set(0, 5);
+ * ints = ints.withRoomFor(1, 70_000, 64); // a wider copy: 3 bytes each
+ * ints.set(1, 70_000);
+ * [ints.get(0), ints.get(1), ints.width]; // [5, 70000, 3]
  * ```
  */
-export function intsFor(n: number, length: number): IntArray {
-  if (n >= -0x80 && n < 0x80) return new Int8Array(length);
-  if (n >= -0x8000 && n < 0x8000) return new Int16Array(length);
-  return new Int32Array(length);
+export class PackedInts {
+  /** Bytes per integer. */
+  readonly width: number;
+  /** Integers it has room for. */
+  readonly capacity: number;
+  readonly #bytes: Uint8Array;
+  readonly #i8: Int8Array;
+  readonly #i16: Int16Array;
+  readonly #i32: Int32Array;
+
+  /** Room for `capacity` integers of `width` bytes each (1 to 4), all zero. */
+  constructor(width: number, capacity: number) {
+    this.width = width;
+    this.capacity = capacity;
+    // Rounded up to whole int32s, so that every view below covers the buffer.
+    const buffer = new ArrayBuffer(Math.ceil((width * capacity) / 4) * 4);
+    this.#bytes = new Uint8Array(buffer);
+    this.#i8 = new Int8Array(buffer);
+    this.#i16 = new Int16Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+  }
+
+  /** Room for `capacity` integers, as narrow as `n` allows. */
+  static for(n: number, capacity: number): PackedInts {
+    return new PackedInts(widthOf(n), capacity);
+  }
+
+  /** Bytes of memory it takes. */
+  get byteLength(): number {
+    return this.#bytes.byteLength;
+  }
+
+  /** The integer in slot `k`. */
+  get(k: number): number {
+    switch (this.width) {
+      case 1:
+        return this.#i8[k];
+      case 2:
+        return this.#i16[k];
+      case 3: {
+        const b = this.#bytes;
+        const at = k * 3;
+        return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8)) >> 8;
+      }
+      default:
+        return this.#i32[k];
+    }
+  }
+
+  /** Put `n` (which must fit {@link width}) in slot `k`. */
+  set(k: number, n: number): void {
+    switch (this.width) {
+      case 1:
+        this.#i8[k] = n;
+        return;
+      case 2:
+        this.#i16[k] = n;
+        return;
+      case 3: {
+        const b = this.#bytes;
+        const at = k * 3;
+        b[at] = n >> 16;
+        b[at + 1] = n >> 8;
+        b[at + 2] = n;
+        return;
+      }
+      default:
+        this.#i32[k] = n;
+    }
+  }
+
+  /**
+   * Ready for one more integer, `n`, after the first `count`: this, if it has room and is wide
+   * enough; else a copy twice as long (at most `maxCount`) or wider. This one is never
+   * written, so a frozen view of it stays as it was.
+   */
+  withRoomFor(count: number, n: number, maxCount: number): PackedInts {
+    const width = Math.max(this.width, widthOf(n));
+    if (width === this.width && count < this.capacity) return this;
+    const capacity = count < this.capacity
+      ? this.capacity
+      : Math.min(maxCount, Math.max(8, count * 2));
+    return this.#copy(width, capacity, count);
+  }
+
+  /**
+   * Copy `source`'s integers `from…to-1` into slots from `at` on (they must fit this width):
+   * one byte copy when both are as wide.
+   */
+  copyRun(source: PackedInts, from: number, to: number, at: number): void {
+    const width = this.width;
+    if (source.width === width) {
+      this.#bytes.set(source.#bytes.subarray(from * width, to * width), at * width);
+    } else {
+      for (let k = from; k < to; k++) this.set(at++, source.get(k));
+    }
+  }
+
+  /** A copy of the first `count` integers, with the same room. */
+  copy(count: number): PackedInts {
+    return this.#copy(this.width, this.capacity, count);
+  }
+
+  #copy(width: number, capacity: number, count: number): PackedInts {
+    const out = new PackedInts(width, capacity);
+    if (width === this.width) out.#bytes.set(this.#bytes.subarray(0, count * width));
+    else for (let k = 0; k < count; k++) out.set(k, this.get(k));
+    return out;
+  }
 }
