@@ -297,3 +297,57 @@ Deno.test("tails of integers rebuilt from runs both ways and batches agree with 
   store.copyTo(out, 0, model.length, Infinity, Infinity);
   assertItems(batchViews(out.take()), model, "copy");
 });
+
+/** A store of `count` integers (0, 3, 6, …) in one rebuilt segment, as a reverse leaves them. */
+function reversedInts(count: number): ItemStore {
+  const store = new ItemStore();
+  const writer = new ValueBatchWriter();
+  for (let n = 0; n < count; n++) writer.add(n * 3);
+  const batch = writer.take();
+  store.write(0, batch.bytes, batch.lengths);
+  store.rebuildFrom(0, [{ from: count - 1, count, backwards: true }]);
+  return store;
+}
+
+Deno.test("popping a long tail of integers does not count all of it again", () => {
+  const store = reversedInts(100_000);
+  let bytes = store.bytesHeld;
+  // Count every integer read from then on: a pop and the size after it should read a few.
+  const get = PackedInts.prototype.get;
+  let reads = 0;
+  PackedInts.prototype.get = function (this: PackedInts, k: number) {
+    reads++;
+    return get.call(this, k);
+  };
+  try {
+    for (let k = 0; k < 100; k++) {
+      bytes -= store.removeLast()!.length;
+      assert.equal(store.bytesHeld, bytes);
+    }
+    // Items appended after it and popped again leave its count as it was.
+    const batch = batchOf([intBytes(1), intBytes(2)]);
+    store.write(store.length, batch.bytes, batch.lengths);
+    store.truncate(store.length - 2);
+    assert.equal(store.bytesHeld, bytes);
+  } finally {
+    PackedInts.prototype.get = get;
+  }
+  assert.ok(reads < 1_000, `${reads} integers read for 100 pops`);
+  // Cut by more than is left, it is counted again, right.
+  store.truncate(10);
+  assert.equal(store.bytesHeld, [...Array(10)].reduce((s, _, k) => s + store.get(k)!.length, 0));
+});
+
+Deno.test("a long tail of integers cut down to a few lets go of its array", () => {
+  const store = reversedInts(100_000);
+  const frozen = store.freeze();
+  store.truncate(10);
+  assert.ok(store.arrayBytes < 1_000, `${store.arrayBytes} bytes held for 10 integers`);
+  const batch = batchOf([intBytes(-1), intBytes(70_000)]);
+  store.write(10, batch.bytes, batch.lengths);
+  const want = [...Array(10)].map((_, k) => intBytes((99_999 - k) * 3));
+  assertItems([...Array(12)].map((_, k) => store.get(k)!), [...want, ...batchViews(batch)], "live");
+  const all = [...frozen.batches(1 << 16)].flatMap(batchViews);
+  assertItems(all.slice(0, 10), want, "frozen");
+  assert.equal(all.length, 100_000);
+});

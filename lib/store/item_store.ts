@@ -140,6 +140,7 @@ export class ItemStore {
   write(at: number, bytes: Uint8Array, lengths: ArrayLike<number>): void {
     if (at > this.#length) throw new RangeError(`position ${at} is past the end (${this.#length})`);
     if (at < this.#length) this.truncate(at);
+    if (lengths.length === 0) return;
     if (this.#writeInts(bytes, lengths)) return;
     if (bytes.length >= ADOPT_MIN_BYTES && bytes.length * 2 >= bytes.buffer.byteLength) {
       return this.#adopt(bytes, lengths);
@@ -208,9 +209,19 @@ export class ItemStore {
     if (tail?.ints) {
       const ints = tail.ints;
       const count = this.#length - tail.first;
-      tail.used = NaN;
+      // The encoded size stays known: the items cut off are taken off it (a pop is one), or,
+      // when more are cut than are left, it is counted again when asked for.
+      if (count * 2 < tail.count || Number.isNaN(tail.used)) tail.used = NaN;
+      else for (let k = count; k < tail.count; k++) tail.used -= intSize(ints.get(k));
       tail.count = count;
-      if (tail.frozen) {
+      if (ints.byteLength >= ADOPT_MIN_BYTES && count * 4 <= ints.capacity) {
+        // As below, a big array cut down to a small part would keep the rest alive (a rebuilt
+        // tail has no cap on its size): a copy with room for twice what is left, or for what
+        // one segment holds.
+        const room = Math.min(INT_SEGMENT_ITEMS, Math.max(FIRST_SEGMENT_ITEMS, count * 2));
+        tail.ints = ints.copy(count, Math.max(count, room));
+        tail.frozen = false;
+      } else if (tail.frozen) {
         // As below: the next write would land where a frozen view still reads.
         tail.ints = ints.copy(count);
         tail.frozen = false;

@@ -254,9 +254,9 @@ export class PackedInts {
     }
   }
 
-  /** A copy of the first `count` integers, with the same room. */
-  copy(count: number): PackedInts {
-    return this.#copy(this.width, this.capacity, count);
+  /** A copy of the first `count` integers, with the same room or `capacity` (at least `count`). */
+  copy(count: number, capacity = this.capacity): PackedInts {
+    return this.#copy(this.width, capacity, count);
   }
 
   #copy(width: number, capacity: number, count: number): PackedInts {
