@@ -8,6 +8,11 @@
  * Memory per item is its bytes plus a 4-byte end offset, where a `Uint8Array` per item costs
  * ~100 bytes more and keeps the garbage collector busy.
  *
+ * A run of integers (msgpack's shortest form of an int32) is a *segment of integers* instead:
+ * 1 to 4 bytes each and no offsets (packed_ints.ts). One starts where a new segment would start
+ * anyway, so a list that mixes kinds is not cut into small segments; every read encodes its
+ * integers back into exactly the bytes that came in.
+ *
  * A big batch is not copied at all: its bytes (a view into the frame it arrived in, which
  * the frame decoder never reuses) become a segment of their own — but only when it fills at
  * least half of that buffer, so a batch never keeps more than its own size alive besides.
