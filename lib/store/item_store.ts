@@ -335,17 +335,7 @@ export class ItemStore {
       return;
     }
     // Sealed: a rebuilt tail is more often rebuilt again than appended to.
-    this.#segments.push({
-      first: this.#length,
-      bytes,
-      used,
-      ends,
-      ints: undefined,
-      count,
-      sealed: true,
-      frozen: false,
-    });
-    this.#length += count;
+    this.#push(byteSegment(this.#length, bytes, ends, count, true));
   }
 
   /**
@@ -540,26 +530,14 @@ export class ItemStore {
 
   /** Append a batch of canonical integers to the tail of integers, or to new ones. */
   #appendInts(bytes: Uint8Array, lengths: ArrayLike<number>): void {
-    const segments = this.#segments;
-    if (segments.length > 0 && segments[segments.length - 1].count === 0) segments.pop();
-    let tail = segments[segments.length - 1];
+    let tail = this.#segments[this.#segments.length - 1];
     for (let k = 0, at = 0; k < lengths.length; k++) {
       const end = at + lengths[k];
       const n = canonicalInt(bytes, at, end);
       at = end;
       if (!tail?.ints || tail.count >= INT_SEGMENT_ITEMS) {
         const room = Math.min(INT_SEGMENT_ITEMS, Math.max(FIRST_SEGMENT_ITEMS, lengths.length - k));
-        tail = {
-          first: this.#length,
-          bytes: NO_BYTES,
-          used: 0,
-          ends: NO_ENDS,
-          ints: PackedInts.for(n, room),
-          count: 0,
-          sealed: false,
-          frozen: false,
-        };
-        segments.push(tail);
+        this.#push(tail = intSegment(this.#length, PackedInts.for(n, room), 0, 0));
       }
       const ints = tail.ints!.withRoomFor(tail.count, n, INT_SEGMENT_ITEMS);
       ints.set(tail.count++, n);
@@ -628,20 +606,7 @@ export class ItemStore {
       }
     }
     this.truncate(at);
-    if (count === 0) return true;
-    const segments = this.#segments;
-    if (segments.length > 0 && segments[segments.length - 1].count === 0) segments.pop();
-    segments.push({
-      first: this.#length,
-      bytes: NO_BYTES,
-      used: NaN,
-      ends: NO_ENDS,
-      ints,
-      count,
-      sealed: false,
-      frozen: false,
-    });
-    this.#length += count;
+    if (count > 0) this.#push(intSegment(this.#length, ints, count, NaN));
     return true;
   }
 
@@ -653,21 +618,16 @@ export class ItemStore {
 
   /** Keep `bytes` as a segment of its own, without copying. */
   #adopt(bytes: Uint8Array, lengths: ArrayLike<number>): void {
-    const tail = this.#segments[this.#segments.length - 1];
-    if (tail && tail.count === 0) this.#segments.pop();
     const ends = endsOf(lengths);
-    const used = ends.length === 0 ? 0 : ends[ends.length - 1];
-    this.#segments.push({
-      first: this.#length,
-      bytes,
-      used,
-      ends,
-      ints: undefined,
-      count: ends.length,
-      sealed: true,
-      frozen: false,
-    });
-    this.#length += lengths.length;
+    this.#push(byteSegment(this.#length, bytes, ends, ends.length, true));
+  }
+
+  /** Add `segment` after the last one (which goes if it is empty); its items count from now. */
+  #push(segment: Segment): void {
+    const segments = this.#segments;
+    if (segments.length > 0 && segments[segments.length - 1].count === 0) segments.pop();
+    segments.push(segment);
+    this.#length += segment.count;
   }
 
   /** The last segment, with room for `extra` more bytes (a new one if needed). */
@@ -684,23 +644,14 @@ export class ItemStore {
       tail.bytes = grown;
       return tail;
     }
-    if (tail && tail.count === 0) this.#segments.pop();
     // A new segment starts as big as the last one was (a growing list stops regrowing).
     const size = Math.max(
       extra,
       Math.min(SEGMENT_BYTES, tail && !tail.ints ? tail.bytes.length : FIRST_SEGMENT_BYTES),
     );
-    const segment = {
-      first: this.#length,
-      bytes: new Uint8Array(size),
-      used: 0,
-      ends: new Uint32Array(FIRST_SEGMENT_ITEMS),
-      ints: undefined,
-      count: 0,
-      sealed: false,
-      frozen: false,
-    };
-    this.#segments.push(segment);
+    const ends = new Uint32Array(FIRST_SEGMENT_ITEMS);
+    const segment = byteSegment(this.#length, new Uint8Array(size), ends, 0, false);
+    this.#push(segment);
     return segment;
   }
 
@@ -796,6 +747,32 @@ export class FrozenItems {
     }
     if (out.count > 0) yield out.take();
   }
+}
+
+/** A segment of `count` items of `bytes`, item k ending at `ends[k]`, from `first`. */
+function byteSegment(
+  first: number,
+  bytes: Uint8Array,
+  ends: Uint32Array,
+  count: number,
+  sealed: boolean,
+): Segment {
+  const used = count === 0 ? 0 : ends[count - 1];
+  return { first, bytes, used, ends, ints: undefined, count, sealed, frozen: false };
+}
+
+/** A segment of `count` integers in `ints` (`used`: their encoded size, or NaN), from `first`. */
+function intSegment(first: number, ints: PackedInts, count: number, used: number): Segment {
+  return {
+    first,
+    bytes: NO_BYTES,
+    used,
+    ends: NO_ENDS,
+    ints,
+    count,
+    sealed: false,
+    frozen: false,
+  };
 }
 
 /** True if every item of a packed run (item k ends at `ends[k]`) is a canonical int32. */

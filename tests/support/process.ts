@@ -61,8 +61,8 @@ export class ChildProcess implements AsyncDisposable {
         const match = line.match(pattern);
         if (match) return match;
       }
-      if (exited) await Promise.all(this.#pumps);
-      if (exited && !this.stdout.some((l) => pattern.test(l))) {
+      // `status` resolves once all output is read: every line has been looked at above.
+      if (exited) {
         throw new Error(
           `process ${this.pid} exited before printing ${pattern}\nstderr:\n${
             this.stderr.join("\n")
@@ -99,9 +99,7 @@ export class ChildProcess implements AsyncDisposable {
   /** Stop with `signal` and wait for the exit and the end of its output. */
   async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
     this.kill(signal);
-    const status = await this.#status;
-    await Promise.all(this.#pumps);
-    return status;
+    return await this.#status;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
